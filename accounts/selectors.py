@@ -1,0 +1,44 @@
+"""Reads scoped to the caller. Every API queryset starts here."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import Membership, School, Trust, User
+
+
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related(
+        "school__local_authority", "trust"
+    )
+
+
+def _visible_schools_condition(user: User, prefix: str = "") -> Q:
+    """GIAS data is public, so every signed-in user sees open schools. Closed schools are
+    kept for history; only platform admins and the school's own members see them."""
+    if user.is_staff:
+        return Q()
+    own = Membership.objects.filter(user_id=user.pk, school__isnull=False).values("school_id")
+    return Q(**{f"{prefix}is_active": True}) | Q(**{f"{prefix}urn__in": own})
+
+
+def schools_visible_to(*, user: User) -> QuerySet[School]:
+    """The school directory, each school carrying the caller's own memberships there
+    (``caller_memberships``)."""
+    return (
+        School.objects.filter(_visible_schools_condition(user))
+        .select_related("local_authority", "trust")
+        .prefetch_related(
+            "sen_provisions",
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(user_id=user.pk),
+                to_attr="caller_memberships",
+            ),
+        )
+    )
+
+
+def trusts_visible_to(*, user: User) -> QuerySet[Trust]:
+    """Trusts are public (GIAS); ``school_count`` counts the schools the caller can see."""
+    return Trust.objects.annotate(
+        school_count=Count("schools", filter=_visible_schools_condition(user, "schools__"))
+    )

@@ -1,0 +1,33 @@
+"""Throttles that read their rates when they run, not when the class is imported.
+
+DRF's throttles copy ``DEFAULT_THROTTLE_RATES`` into a class attribute at import time, so a
+rate changed in settings (or by a test) would be ignored. The cache behind them is the default
+cache: Redis when ``REDIS_URL`` is set, so every web process shares the same counters.
+"""
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+
+class _CurrentRatesMixin:
+    scope: str | None
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AnonThrottle(_CurrentRatesMixin, AnonRateThrottle):
+    pass
+
+
+class UserThrottle(_CurrentRatesMixin, UserRateThrottle):
+    pass
+
+
+class AuthThrottle(_CurrentRatesMixin, SimpleRateThrottle):
+    """Stricter limit for obtaining tokens: slows password guessing, keyed by client IP."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view) -> str:  # type: ignore[no-untyped-def]
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

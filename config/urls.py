@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from accounts import apis as accounts_apis
+from config import health
+
+router = SimpleRouter(trailing_slash="")
+router.register("schools", accounts_apis.SchoolViewSet, basename="school")
+router.register("trusts", accounts_apis.TrustViewSet, basename="trust")
+
+api_v1 = [
+    path("auth/token", accounts_apis.TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/refresh", accounts_apis.TokenRefreshView.as_view(), name="auth-refresh"),
+    path("auth/token/revoke", accounts_apis.TokenRevokeView.as_view(), name="auth-revoke"),
+    path(
+        "auth/token/revoke-all",
+        accounts_apis.TokenRevokeAllView.as_view(),
+        name="auth-revoke-all",
+    ),
+    path("me", accounts_apis.MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"
