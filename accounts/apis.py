@@ -32,7 +32,9 @@ def _token_response(instance, secret: str) -> Response:  # type: ignore[no-untyp
 
 
 class TokenObtainView(APIView):
-    authentication_classes: list = []
+    # Token auth only: no session, so no CSRF check; it also makes bad credentials a 401
+    # with a WWW-Authenticate challenge rather than a 403.
+    authentication_classes = [TokenAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle, AnonThrottle]
 

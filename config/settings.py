@@ -27,7 +27,7 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 if PRODUCTION:
     # No default: production refuses to start without a real key.
     SECRET_KEY = env.str("SECRET_KEY")
-    if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
+    if SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5 or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters.")
 else:
     SECRET_KEY = env.str(
@@ -58,7 +58,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +66,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if PRODUCTION:
+    # Serves collected static files (admin, Swagger UI) from gunicorn; in development
+    # runserver serves them from the apps.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -228,9 +232,13 @@ STORAGES = {
     },
 }
 
-# Console by default; MAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend plus the SMTP_*
-# variables send real mail.
-MAIL_BACKEND = env.str("MAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Console in development, SMTP (configured by the SMTP_* variables) in production.
+MAIL_BACKEND = env.str(
+    "MAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
 MAILERS = {"default": {"BACKEND": MAIL_BACKEND, "OPTIONS": {}}}
 if MAIL_BACKEND.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
