@@ -57,7 +57,16 @@ class NeedProvisionInline(admin.TabularInline):
 
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
-    list_display = ["urn", "name", "kind", "phase", "local_authority", "region", "trust", "is_active"]
+    list_display = [
+        "urn",
+        "name",
+        "kind",
+        "phase",
+        "local_authority",
+        "region",
+        "trust",
+        "is_active",
+    ]
     list_filter = ["kind", "phase", "region", "is_active", "local_authority"]
     search_fields = ["=urn", "name", "postcode", "town"]
     list_select_related = ["local_authority", "trust"]

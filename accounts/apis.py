@@ -1,4 +1,5 @@
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from knox.auth import TokenAuthentication
 from rest_framework import mixins, status, viewsets
@@ -7,7 +8,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from django_filters.rest_framework import DjangoFilterBackend
 
 from accounts import selectors, services
 from accounts.filters import SchoolFilter, SchoolSearchFilter
@@ -108,15 +108,18 @@ class MeView(APIView):
         return Response(MeSerializer(request.user, context={"memberships": memberships}).data)
 
     @extend_schema(
-        tags=["me"], summary="The signed-in user, their memberships and roles",
+        tags=["me"],
+        summary="The signed-in user, their memberships and roles",
         responses=MeSerializer,
     )
     def get(self, request: Request) -> Response:
         return self._render(request)
 
     @extend_schema(
-        tags=["me"], summary="Update the signed-in user's name",
-        request=MeUpdateInputSerializer, responses=MeSerializer,
+        tags=["me"],
+        summary="Update the signed-in user's name",
+        request=MeUpdateInputSerializer,
+        responses=MeSerializer,
     )
     def patch(self, request: Request) -> Response:
         serializer = MeUpdateInputSerializer(data=request.data)

@@ -6,9 +6,7 @@ from accounts.models import Membership, School, Trust, User
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related(
-        "school__local_authority", "trust"
-    )
+    return Membership.objects.filter(user=user).select_related("school__local_authority", "trust")
 
 
 def _visible_schools_condition(user: User, prefix: str = "") -> Q:

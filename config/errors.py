@@ -123,7 +123,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
 
     if isinstance(exc, ApplicationError):
-        fields = {name: [_field_error(m) for m in messages] for name, messages in exc.fields.items()}
+        fields = {
+            name: [_field_error(m) for m in messages] for name, messages in exc.fields.items()
+        }
         body = error_body(exc.status_code, exc.code, exc.message, fields, exc.details)
         return Response(body, status=exc.status_code)
 

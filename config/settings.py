@@ -249,7 +249,9 @@ if MAIL_BACKEND.endswith("smtp.EmailBackend"):
         "use_tls": env.bool("SMTP_USE_TLS", default=True),
         "timeout": env.int("SMTP_TIMEOUT", default=10),
     }
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Expertise Exchange <no-reply@localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Expertise Exchange <no-reply@localhost>"
+)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

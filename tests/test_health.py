@@ -55,8 +55,13 @@ def test_readyz_is_503_when_the_database_is_unreachable():
         "LOG_LEVEL": "CRITICAL",
     }
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=PROJECT, env=env, capture_output=True, text=True,
-        timeout=60, check=True,
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
 
     outcome = json.loads(result.stdout.strip().splitlines()[-1])

@@ -43,8 +43,12 @@ def test_need_code_for_label_rejects_unknown_codes():
         ("Academy special converter", "Academies", "", SchoolKind.SPECIAL),
         ("Free schools special", "Free Schools", "", SchoolKind.SPECIAL),
         ("Academy converter", "Academies", "Resourced provision", SchoolKind.MAINSTREAM_RESOURCED),
-        ("Community school", "Local authority maintained schools", "SEN unit",
-         SchoolKind.MAINSTREAM_RESOURCED),
+        (
+            "Community school",
+            "Local authority maintained schools",
+            "SEN unit",
+            SchoolKind.MAINSTREAM_RESOURCED,
+        ),
         ("Community school", "Local authority maintained schools", "", SchoolKind.MAINSTREAM),
         ("Pupil referral unit", "Local authority maintained schools", "", SchoolKind.OTHER),
         ("Further education", "Colleges", "", SchoolKind.OTHER),
@@ -55,7 +59,7 @@ def test_derive_kind(type_name, type_group, resourced, kind):
 
 
 def test_decode_reads_cp1252_and_utf8_with_bom():
-    name = "St Luke’s CE Primary School"
+    name = "St Luke\u2019s CE Primary School"
     assert gias.decode(name.encode("cp1252")) == name
     assert gias.decode(b"\xef\xbb\xbf" + name.encode("utf-8")) == name
 
@@ -84,20 +88,34 @@ def test_iter_rows_parses_a_valid_row():
 @pytest.mark.parametrize(
     ("values", "reason"),
     [
-        ('"","A","Open","Community school","","Primary","873","C","","","","1","2"',
-         "URN is empty."),
-        ('"12AB","A","Open","Community school","","Primary","873","C","","","","1","2"',
-         "URN must be a number, not '12AB'."),
-        ('"1","A","Open","Community school","","Primary","","C","","","","1","2"',
-         "LA (code) is empty."),
-        ('"1","A","Open","Community school","","Primary","873","C","","","","x","2"',
-         "Easting must be a whole number, not 'x'."),
-        ('"1","A","Open","Community school","","Primary","873","C","","","","1",""',
-         "Easting and Northing must both be given or both be empty."),
-        ('"1","A","Open","Community school","","Middle","873","C","","","","1","2"',
-         "Unknown PhaseOfEducation 'Middle'."),
-        ('"1","A","Open","Community school","","Primary","873","C","","","","1","2","extra"',
-         "14 fields, but the header has 13."),
+        (
+            '"","A","Open","Community school","","Primary","873","C","","","","1","2"',
+            "URN is empty.",
+        ),
+        (
+            '"12AB","A","Open","Community school","","Primary","873","C","","","","1","2"',
+            "URN must be a number, not '12AB'.",
+        ),
+        (
+            '"1","A","Open","Community school","","Primary","","C","","","","1","2"',
+            "LA (code) is empty.",
+        ),
+        (
+            '"1","A","Open","Community school","","Primary","873","C","","","","x","2"',
+            "Easting must be a whole number, not 'x'.",
+        ),
+        (
+            '"1","A","Open","Community school","","Primary","873","C","","","","1",""',
+            "Easting and Northing must both be given or both be empty.",
+        ),
+        (
+            '"1","A","Open","Community school","","Middle","873","C","","","","1","2"',
+            "Unknown PhaseOfEducation 'Middle'.",
+        ),
+        (
+            '"1","A","Open","Community school","","Primary","873","C","","","","1","2","extra"',
+            "14 fields, but the header has 13.",
+        ),
     ],
 )
 def test_iter_rows_rejects_a_bad_row_with_its_reason_and_line(values, reason):
@@ -115,5 +133,9 @@ def test_iter_rows_rejects_a_repeated_urn_naming_the_first_line():
 
 def test_iter_rows_refuses_a_file_without_required_columns():
     with pytest.raises(gias.HeaderError, match="LA \\(code\\), LA \\(name\\)"):
-        list(gias.iter_rows('"URN","EstablishmentName","EstablishmentStatus (name)",'
-                            '"TypeOfEstablishment (name)"\n"1","A","Open","Community school"\n'))
+        list(
+            gias.iter_rows(
+                '"URN","EstablishmentName","EstablishmentStatus (name)",'
+                '"TypeOfEstablishment (name)"\n"1","A","Open","Community school"\n'
+            )
+        )

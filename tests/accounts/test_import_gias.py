@@ -134,8 +134,20 @@ def test_sen_provision_labels_become_need_codes():
     run_import(SAMPLE)
 
     codes = set(SchoolNeedProvision.objects.values_list("need_code", flat=True))
-    assert codes <= {"ASD", "SLCN", "SPLD", "MLD", "SLD", "PMLD", "SEMH", "HI", "VI", "MSI",
-                     "PD", "OTH"}
+    assert codes <= {
+        "ASD",
+        "SLCN",
+        "SPLD",
+        "MLD",
+        "SLD",
+        "PMLD",
+        "SEMH",
+        "HI",
+        "VI",
+        "MSI",
+        "PD",
+        "OTH",
+    }
     assert SchoolNeedProvision.objects.filter(need_code="SPLD", label__startswith="SpLD").exists()
 
 

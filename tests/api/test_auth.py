@@ -64,7 +64,9 @@ def test_obtain_with_missing_fields_lists_each_field(api_client):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
-    assert body["fields"]["email"] == [{"code": "invalid", "message": "Enter a valid email address."}]
+    assert body["fields"]["email"] == [
+        {"code": "invalid", "message": "Enter a valid email address."}
+    ]
     assert body["fields"]["password"][0]["code"] == "required"
     assert body["message"] == "email: Enter a valid email address. (and 1 more)"
 

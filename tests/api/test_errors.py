@@ -19,7 +19,11 @@ def test_unknown_api_path_is_404_in_the_error_format(client):
 
     assert response.status_code == 404
     assert response.json() == {
-        "status": 404, "code": "not_found", "message": "Not found.", "fields": {}, "details": {}
+        "status": 404,
+        "code": "not_found",
+        "message": "Not found.",
+        "fields": {},
+        "details": {},
     }
 
 

@@ -27,7 +27,9 @@ def user(db):
 def test_list_shows_open_schools_with_their_details(client_for, user):
     trust = TrustFactory(code="5001", name="Horizon Learning Trust")
     school = SpecialSchoolFactory(
-        urn=140089, name="Willowgate Specialist School", trust=trust,
+        urn=140089,
+        name="Willowgate Specialist School",
+        trust=trust,
         local_authority=LocalAuthorityFactory(code="873", name="Cambridgeshire"),
     )
     SchoolNeedProvision.objects.create(school=school, need_code="ASD", label="ASD - Autistic")
@@ -182,7 +184,9 @@ def test_trusts_list_counts_visible_schools(client_for, user, django_assert_num_
     with django_assert_num_queries(2):
         body = client.get("/api/v1/trusts").json()
 
-    assert body["results"] == [{"code": "5001", "name": "Horizon Learning Trust", "school_count": 2}]
+    assert body["results"] == [
+        {"code": "5001", "name": "Horizon Learning Trust", "school_count": 2}
+    ]
     assert client.get("/api/v1/trusts/5001").json()["school_count"] == 2
     assert client.get("/api/v1/trusts", {"search": "horizon"}).json()["count"] == 1
     assert client.get("/api/v1/trusts/9999").status_code == 404

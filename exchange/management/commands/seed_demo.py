@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from exchange.demo import demo_seed
+
+
+class Command(BaseCommand):
+    help = "Loads the demo: the sample GIAS schools and one user for each role."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            default="exchange-demo",
+            help="Password for newly created demo users (default: exchange-demo).",
+        )
+
+    def handle(self, *args: object, password: str, **options: object) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates users with a known password: not in production.")
+        summary, users = demo_seed(password=password)
+        self.stdout.write(
+            f"Sample schools: {summary.created} created, {summary.updated} updated, "
+            f"{summary.unchanged} unchanged, {summary.rejected} rejected."
+        )
+        self.stdout.write(f"Demo users (password for new ones: {password}):")
+        for user in users:
+            self.stdout.write(f"  {user.email:<30} {user.role:<18} {user.where}")
