@@ -40,3 +40,30 @@ def trusts_visible_to(*, user: User) -> QuerySet[Trust]:
     return Trust.objects.annotate(
         school_count=Count("schools", filter=_visible_schools_condition(user, "schools__"))
     )
+
+
+class CallerScope:
+    """What a user's memberships open up: school URNs by role, and coordinated trusts."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.is_admin = bool(user.is_staff)
+        self.schools_by_role: dict[str, set[int]] = {}
+        self.trust_ids: set[int] = set()
+        if not user.is_authenticated:
+            return
+        for role, school_id, trust_id in Membership.objects.filter(user_id=user.pk).values_list(
+            "role", "school_id", "trust_id"
+        ):
+            if trust_id is not None:
+                self.trust_ids.add(trust_id)
+            else:
+                self.schools_by_role.setdefault(role, set()).add(school_id)
+
+    def schools(self, *roles: str) -> set[int]:
+        return set().union(*(self.schools_by_role.get(role, set()) for role in roles))
+
+
+def caller_scope(*, user: User) -> CallerScope:
+    """The caller's memberships, read fresh (one query) so a change applies at once."""
+    return CallerScope(user)

@@ -192,6 +192,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.schema.ExchangeAutoSchema",
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "TIME_FORMAT": "%H:%M",
 }
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=25)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
@@ -214,6 +215,18 @@ SPECTACULAR_SETTINGS = {
         "Role": "accounts.enums.Role",
         "SchoolKind": "accounts.enums.SchoolKind",
         "Phase": "accounts.enums.Phase",
+        "EducationPhase": "exchange.enums.EducationPhase",
+        "RequestStatus": "exchange.enums.RequestStatus",
+        "CredentialKind": "exchange.enums.CredentialKind",
+        "ExceptionKind": "exchange.enums.ExceptionKind",
+        "VerificationStatus": "exchange.enums.VerificationStatus",
+        "Format": "exchange.enums.Format",
+        "RequestFormat": "exchange.enums.RequestFormat",
+        "Level": "exchange.enums.Level",
+        "BroadArea": "exchange.enums.BroadArea",
+        "RequestScope": "exchange.enums.RequestScope",
+        "SenStatus": "exchange.enums.SenStatus",
+        "Urgency": "exchange.enums.Urgency",
     },
 }
 

@@ -5,10 +5,30 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import apis as accounts_apis
 from config import health
+from exchange import apis as exchange_apis
 
 router = SimpleRouter(trailing_slash="")
 router.register("schools", accounts_apis.SchoolViewSet, basename="school")
 router.register("trusts", accounts_apis.TrustViewSet, basename="trust")
+router.register("needs", exchange_apis.NeedViewSet, basename="need")
+router.register("topics", exchange_apis.TopicViewSet, basename="topic")
+router.register("experts", exchange_apis.ExpertViewSet, basename="expert")
+router.register(
+    r"experts/(?P<expert_pk>\d+)/availability-windows",
+    exchange_apis.AvailabilityWindowViewSet,
+    basename="expert-availability-window",
+)
+router.register(
+    r"experts/(?P<expert_pk>\d+)/availability-exceptions",
+    exchange_apis.AvailabilityExceptionViewSet,
+    basename="expert-availability-exception",
+)
+router.register(
+    r"experts/(?P<expert_pk>\d+)/credentials",
+    exchange_apis.CredentialViewSet,
+    basename="expert-credential",
+)
+router.register("requests", exchange_apis.SupportRequestViewSet, basename="support-request")
 
 api_v1 = [
     path("auth/token", accounts_apis.TokenObtainView.as_view(), name="auth-token"),

@@ -78,3 +78,87 @@ class TrustCoordinatorMembershipFactory(MembershipFactory):
     role = Role.TRUST_COORDINATOR
     school = None
     trust = factory.SubFactory(TrustFactory)
+
+
+# --- exchange ---------------------------------------------------------------------------------
+
+
+def need(code: str):
+    """The taxonomy rows come from a data migration: look them up, never create them."""
+    from exchange.models import Need
+
+    return Need.objects.get(code=code)
+
+
+def topic(slug: str):
+    from exchange.models import Topic
+
+    return Topic.objects.get(slug=slug)
+
+
+class ExpertProfileFactory(DjangoModelFactory):
+    """A verified expert with an expert membership at a special school."""
+
+    class Meta:
+        model = "exchange.ExpertProfile"
+
+    user = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SpecialSchoolFactory)
+    bio = "Autism lead teacher."
+    offers_observation_visit = True
+    offers_consultation = True
+    offers_video_call = True
+    serves_primary = True
+    serves_secondary = True
+    max_travel_km = 30
+    sessions_per_week = 2
+    sessions_per_month = 6
+    is_verified = True
+
+    @factory.post_generation
+    def membership(self, create, extracted, **kwargs):
+        if create:
+            Membership.objects.get_or_create(user=self.user, school=self.school, role=Role.EXPERT)
+
+    @factory.post_generation
+    def specialisms(self, create, extracted, **kwargs):
+        """``specialisms=[("ASD", "lead"), ("sensory-regulation", "specialist")]``."""
+        from exchange.models import Need, Specialism, Topic
+
+        if not create:
+            return
+        for key, level in extracted if extracted is not None else [("ASD", "specialist")]:
+            is_need = Need.objects.filter(code=key).exists()
+            Specialism.objects.create(
+                expert=self,
+                need=Need.objects.get(code=key) if is_need else None,
+                topic=None if is_need else Topic.objects.get(slug=key),
+                level=level,
+            )
+
+
+class SupportRequestFactory(DjangoModelFactory):
+    """A draft class-level request about ASD from a mainstream school."""
+
+    class Meta:
+        model = "exchange.SupportRequest"
+        skip_postgeneration_save = True
+
+    school = factory.SubFactory(SchoolFactory)
+    created_by = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Support for a Year 4 class ({n})")
+    scope = "class"
+    primary_need = factory.LazyFunction(lambda: need("ASD"))
+    phase = "primary"
+    year_groups = factory.LazyFunction(lambda: [4])
+    sen_status = "sen_support"
+    context = "Two pupils leave the room when it gets loud."
+    tried_so_far = "Ear defenders; two assess-plan-do-review cycles."
+    desired_outcome = "Calmer transitions."
+    format = "observation_visit"
+    urgency = "routine"
+
+    @factory.post_generation
+    def needs(self, create, extracted, **kwargs):
+        if create:
+            self.needs.set([self.primary_need, *(need(code) for code in extracted or [])])

@@ -1,0 +1,501 @@
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.schema import error_response
+from exchange import permissions, selectors, services
+from exchange.filters import ExpertFilter, SupportRequestFilter
+from exchange.models import (
+    AvailabilityException,
+    AvailabilityWindow,
+    Credential,
+    ExpertProfile,
+    Need,
+    SupportRequest,
+    Topic,
+)
+from exchange.serializers import (
+    AvailabilityExceptionInputSerializer,
+    AvailabilityExceptionSerializer,
+    AvailabilityWindowInputSerializer,
+    AvailabilityWindowSerializer,
+    CredentialInputSerializer,
+    CredentialSerializer,
+    ExpertPrivateSerializer,
+    ExpertProfileInputSerializer,
+    ExpertSerializer,
+    NeedSerializer,
+    SafeguardingInputSerializer,
+    StatusChangeSerializer,
+    SupportRequestInputSerializer,
+    SupportRequestSerializer,
+    TopicSerializer,
+    TransitionInputSerializer,
+)
+
+CONFLICT = {409: error_response(409)}
+
+
+# --- taxonomy --------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List SEN need codes", tags=["taxonomy"]),
+    retrieve=extend_schema(summary="Retrieve a need by code", tags=["taxonomy"]),
+)
+class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = NeedSerializer
+    lookup_field = "code"
+    pagination_class = None  # a fixed list of twelve
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Need]:
+        return selectors.needs_list()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List topics", tags=["taxonomy"]),
+    retrieve=extend_schema(summary="Retrieve a topic by slug", tags=["taxonomy"]),
+)
+class TopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TopicSerializer
+    lookup_field = "slug"
+    search_fields = ["name", "description"]
+    ordering_fields = ["name"]
+
+    def get_queryset(self) -> QuerySet[Topic]:
+        return selectors.topics_list()
+
+
+# --- experts ---------------------------------------------------------------------------------
+
+
+def _render_expert(request: Request, expert: ExpertProfile, **kwargs: object) -> Response:
+    private = permissions.can_edit_expert(
+        request.user, expert
+    ) or permissions.can_confirm_safeguarding(request.user, expert)
+    serializer_class = ExpertPrivateSerializer if private else ExpertSerializer
+    return Response(serializer_class(expert).data, **kwargs)  # type: ignore[arg-type]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List experts",
+        description=(
+            "The expert directory: verified, unsuspended experts (plus your own profile, and "
+            "your school's experts if you are its SENCO). No personal contact details. "
+            "`near` (a school URN) adds `distance_km` and sorts by it; `within_km` limits it."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Retrieve an expert",
+        description="The expert, their employer's SENCO and admins also get personal details.",
+        responses=ExpertPrivateSerializer,
+    ),
+)
+class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ExpertSerializer
+    filterset_class = ExpertFilter
+    search_fields = ["bio", "school__name"]
+    ordering_fields = ["id", "max_travel_km", "sessions_per_month"]
+    ordering = None  # keeps the distance order of `near`
+
+    def get_queryset(self) -> QuerySet[ExpertProfile]:
+        return selectors.experts_visible_to(user=self.request.user)
+
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return _render_expert(request, self.get_object())
+
+    @extend_schema(
+        summary="Register your expert profile",
+        request=ExpertProfileInputSerializer,
+        responses={201: ExpertPrivateSerializer, **CONFLICT},
+        examples=[
+            OpenApiExample(
+                "Autism specialist",
+                request_only=True,
+                value={
+                    "school": 140089,
+                    "bio": "Autism lead teacher; 12 years in a special school.",
+                    "formats": ["observation_visit", "consultation", "video_call"],
+                    "phases": ["primary", "secondary"],
+                    "max_travel_km": 25,
+                    "sessions_per_week": 1,
+                    "sessions_per_month": 4,
+                    "specialisms": [
+                        {"need": "ASD", "level": "lead"},
+                        {"topic": "sensory-regulation", "level": "specialist"},
+                    ],
+                },
+            )
+        ],
+    )
+    def create(self, request: Request) -> Response:
+        serializer = ExpertProfileInputSerializer(
+            data=request.data,
+            school_queryset=selectors.schools_for_expert_profile(user=request.user),
+        )
+        serializer.is_valid(raise_exception=True)
+        expert = services.expert_profile_create(user=request.user, **serializer.validated_data)
+        expert = self.get_queryset().get(pk=expert.pk)
+        return _render_expert(request, expert, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Update your expert profile",
+        description="`specialisms`, when given, replace the whole set.",
+        request=ExpertProfileInputSerializer,
+        responses=ExpertPrivateSerializer,
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        expert = self._own_expert()
+        serializer = ExpertProfileInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.expert_profile_update(expert=expert, **serializer.validated_data)
+        return _render_expert(request, self.get_queryset().get(pk=expert.pk))
+
+    @extend_schema(summary="Your own expert profile", responses=ExpertPrivateSerializer)
+    @action(detail=False, methods=["get"])
+    def me(self, request: Request) -> Response:
+        expert = selectors.expert_of(user=request.user)
+        if expert is None:
+            raise ValidationError({"non_field_errors": ["You have no expert profile yet."]})
+        return _render_expert(request, expert)
+
+    @extend_schema(
+        summary="Confirm the expert's safeguarding checks (employer)",
+        description=(
+            "The SENCO of the expert's home school (the employer) confirms that safeguarding "
+            "checks were done, until `expires_on`. No DBS number or certificate is stored."
+        ),
+        request=SafeguardingInputSerializer,
+        responses=ExpertPrivateSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-safeguarding")
+    def confirm_safeguarding(self, request: Request, pk: str) -> Response:
+        expert = self.get_object()
+        if not permissions.can_confirm_safeguarding(request.user, expert):
+            raise PermissionDenied("Only the expert's employer (its SENCO) can confirm this.")
+        serializer = SafeguardingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.expert_confirm_safeguarding(
+            expert=expert, confirmed_by=request.user, **serializer.validated_data
+        )
+        return _render_expert(request, self.get_queryset().get(pk=expert.pk))
+
+    def _own_expert(self) -> ExpertProfile:
+        expert = self.get_object()
+        if not permissions.can_edit_expert(self.request.user, expert):
+            raise PermissionDenied("Only the expert can change their profile.")
+        return expert
+
+
+class _ExpertChildViewSet(viewsets.GenericViewSet):
+    """Resources under /experts/{expert_pk}/: readable by whoever sees the expert, writable
+    by the expert (and admins)."""
+
+    pagination_class = None  # a handful per expert
+    filter_backends: list = []
+
+    def get_expert(self) -> ExpertProfile:
+        experts = selectors.experts_visible_to(user=self.request.user)
+        return get_object_or_404(experts, pk=self.kwargs["expert_pk"])
+
+    def get_writable_expert(self) -> ExpertProfile:
+        expert = self.get_expert()
+        if not permissions.can_edit_expert(self.request.user, expert):
+            raise PermissionDenied("Only the expert can change this.")
+        return expert
+
+    def get_writable_object(self):  # type: ignore[no-untyped-def]
+        expert = self.get_writable_expert()
+        return get_object_or_404(self.child_queryset(expert), pk=self.kwargs["pk"])
+
+    def get_queryset(self) -> QuerySet:
+        return self.child_queryset(self.get_expert())
+
+    def child_queryset(self, expert: ExpertProfile) -> QuerySet:
+        raise NotImplementedError
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List an expert's weekly availability", tags=["experts"]),
+    create=extend_schema(
+        summary="Add a weekly availability window",
+        request=AvailabilityWindowInputSerializer,
+        tags=["experts"],
+    ),
+    update=extend_schema(
+        summary="Change a weekly availability window",
+        request=AvailabilityWindowInputSerializer,
+        tags=["experts"],
+    ),
+    destroy=extend_schema(summary="Remove a weekly availability window", tags=["experts"]),
+)
+class AvailabilityWindowViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    _ExpertChildViewSet,
+):
+    serializer_class = AvailabilityWindowSerializer
+    queryset = AvailabilityWindow.objects.none()  # for the schema only: get_queryset scopes
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def child_queryset(self, expert: ExpertProfile) -> QuerySet[AvailabilityWindow]:
+        return selectors.availability_windows_of(expert=expert)
+
+    def create(self, request: Request, expert_pk: str) -> Response:
+        expert = self.get_writable_expert()
+        serializer = AvailabilityWindowInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        window = services.availability_window_create(expert=expert, **serializer.validated_data)
+        return Response(AvailabilityWindowSerializer(window).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, expert_pk: str, pk: str) -> Response:
+        window = self.get_writable_object()
+        serializer = AvailabilityWindowInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        window = services.availability_window_update(window=window, **serializer.validated_data)
+        return Response(AvailabilityWindowSerializer(window).data)
+
+    def destroy(self, request: Request, expert_pk: str, pk: str) -> Response:
+        services.availability_window_delete(window=self.get_writable_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List an expert's dated availability exceptions", tags=["experts"]),
+    create=extend_schema(
+        summary="Add a day off or one-off extra availability",
+        request=AvailabilityExceptionInputSerializer,
+        tags=["experts"],
+    ),
+    destroy=extend_schema(summary="Remove an availability exception", tags=["experts"]),
+)
+class AvailabilityExceptionViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, _ExpertChildViewSet
+):
+    serializer_class = AvailabilityExceptionSerializer
+    queryset = AvailabilityException.objects.none()  # for the schema only: get_queryset scopes
+
+    def child_queryset(self, expert: ExpertProfile) -> QuerySet[AvailabilityException]:
+        return selectors.availability_exceptions_of(expert=expert)
+
+    def create(self, request: Request, expert_pk: str) -> Response:
+        expert = self.get_writable_expert()
+        serializer = AvailabilityExceptionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        exception = services.availability_exception_create(
+            expert=expert, **serializer.validated_data
+        )
+        body = AvailabilityExceptionSerializer(exception).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, expert_pk: str, pk: str) -> Response:
+        services.availability_exception_delete(exception=self.get_writable_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List an expert's credentials", tags=["experts"]),
+    create=extend_schema(
+        summary="Add a credential (pending until an admin verifies it)",
+        request=CredentialInputSerializer,
+        tags=["experts"],
+    ),
+    destroy=extend_schema(summary="Remove a credential", tags=["experts"]),
+)
+class CredentialViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, _ExpertChildViewSet
+):
+    serializer_class = CredentialSerializer
+    queryset = Credential.objects.none()  # for the schema only: get_queryset scopes
+
+    def child_queryset(self, expert: ExpertProfile) -> QuerySet[Credential]:
+        return selectors.credentials_of(expert=expert)
+
+    def create(self, request: Request, expert_pk: str) -> Response:
+        expert = self.get_writable_expert()
+        serializer = CredentialInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        credential = services.credential_add(expert=expert, **serializer.validated_data)
+        return Response(CredentialSerializer(credential).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, expert_pk: str, pk: str) -> Response:
+        services.credential_delete(credential=self.get_writable_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- support requests ------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List support requests",
+        description=(
+            "Your schools' requests (staff and SENCOs), your trust's schools' requests "
+            "(trust coordinators, read-only), or all (admins)."
+        ),
+    ),
+    retrieve=extend_schema(summary="Retrieve a support request"),
+    destroy=extend_schema(summary="Delete a draft request", responses={204: None, **CONFLICT}),
+)
+class SupportRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = SupportRequestSerializer
+    filterset_class = SupportRequestFilter
+    search_fields = ["title"]
+    ordering_fields = ["created_at", "urgency", "status_changed_at"]
+    ordering = ["-created_at", "-id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[SupportRequest]:
+        return selectors.support_requests_visible_to(user=self.request.user)
+
+    def _render(self, support_request: SupportRequest, **kwargs: object) -> Response:
+        fresh = self.get_queryset().get(pk=support_request.pk)
+        return Response(SupportRequestSerializer(fresh).data, **kwargs)  # type: ignore[arg-type]
+
+    def _editable(self) -> SupportRequest:
+        support_request = self.get_object()
+        if not permissions.can_edit_request(self.request.user, support_request):
+            raise PermissionDenied("Only the school's staff can change this request.")
+        return support_request
+
+    def _movable(self) -> SupportRequest:
+        support_request = self.get_object()
+        if not permissions.can_move_request(self.request.user, support_request):
+            raise PermissionDenied("Only the school's SENCO can do this.")
+        return support_request
+
+    @extend_schema(
+        summary="Raise a support request (as a draft)",
+        request=SupportRequestInputSerializer,
+        responses={201: SupportRequestSerializer},
+        examples=[
+            OpenApiExample(
+                "Year 4 class with autistic pupils",
+                request_only=True,
+                value={
+                    "title": "Sensory regulation for a Year 4 class",
+                    "scope": "class",
+                    "needs": ["ASD", "SLCN"],
+                    "primary_need": "ASD",
+                    "topics": ["sensory-regulation", "visual-timetables"],
+                    "phase": "primary",
+                    "year_groups": [4],
+                    "sen_status": "sen_support",
+                    "context": "Two pupils leave the classroom when it gets loud; one covers "
+                    "their ears during transitions and stops speaking.",
+                    "tried_so_far": "Ear defenders and a quiet corner; two APDR cycles.",
+                    "desired_outcome": "Staff can plan sensory breaks and calmer transitions.",
+                    "format": "observation_visit",
+                    "staff_attending": 3,
+                    "urgency": "soon",
+                    "video_acceptable": True,
+                    "preferred_windows": [
+                        {"date": "2027-01-12", "start_time": "09:00", "end_time": "12:00"}
+                    ],
+                },
+            )
+        ],
+    )
+    def create(self, request: Request) -> Response:
+        schools = selectors.schools_for_requests(user=request.user)
+        serializer = SupportRequestInputSerializer(data=request.data, school_queryset=schools)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        school = data.pop("school", None)
+        if school is None:
+            candidates = list(schools[:2])
+            if len(candidates) != 1:
+                raise ValidationError(
+                    {"school": ["Say which of your schools raises the request."]}
+                    if candidates
+                    else {"school": ["You are not staff at a school that can raise requests."]}
+                )
+            school = candidates[0]
+        support_request = services.support_request_create(
+            school=school, created_by=request.user, **data
+        )
+        return self._render(support_request, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a draft request",
+        request=SupportRequestInputSerializer,
+        responses={200: SupportRequestSerializer, **CONFLICT},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        support_request = self._editable()
+        serializer = SupportRequestInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.support_request_update(
+            support_request=support_request, **serializer.validated_data
+        )
+        return self._render(support_request)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.support_request_delete(support_request=self._editable())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Submit a draft for matching (SENCO)",
+        request=TransitionInputSerializer,
+        responses={200: SupportRequestSerializer, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        support_request = self._movable()
+        services.support_request_submit(support_request=support_request, by=request.user)
+        return self._render(support_request)
+
+    @extend_schema(
+        summary="Cancel a request (SENCO)",
+        request=TransitionInputSerializer,
+        responses={200: SupportRequestSerializer, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        support_request = self._movable()
+        serializer = TransitionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.support_request_cancel(
+            support_request=support_request, by=request.user, **serializer.validated_data
+        )
+        return self._render(support_request)
+
+    @extend_schema(
+        summary="Close a completed or unmatched request (SENCO)",
+        request=TransitionInputSerializer,
+        responses={200: SupportRequestSerializer, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        support_request = self._movable()
+        serializer = TransitionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.support_request_close(
+            support_request=support_request, by=request.user, **serializer.validated_data
+        )
+        return self._render(support_request)
+
+    @extend_schema(
+        summary="A request's status history",
+        responses=StatusChangeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: str) -> Response:
+        support_request = self.get_object()
+        changes = selectors.status_history_of(support_request=support_request)
+        context = {"show_people": permissions.sees_school_people(request.user, support_request)}
+        return Response(StatusChangeSerializer(changes, many=True, context=context).data)

@@ -1,0 +1,344 @@
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import School
+from exchange.enums import (
+    BroadArea,
+    CredentialKind,
+    EducationPhase,
+    ExceptionKind,
+    Format,
+    Level,
+    RequestFormat,
+    RequestScope,
+    RequestStatus,
+    SenStatus,
+    Urgency,
+    VerificationStatus,
+)
+
+
+class Need(models.Model):
+    """A DfE SEN primary-need code (loaded by a data migration)."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=120)
+    broad_area = models.CharField(max_length=32, choices=BroadArea.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class Topic(models.Model):
+    """What staff want help with, across needs. Editable by admins."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The format and phase sets are stored as one boolean column each, so the database can
+# narrow candidates with plain indexed predicates on SQLite and PostgreSQL alike.
+FORMAT_FLAGS = {value: f"offers_{value}" for value in Format.values}
+PHASE_FLAGS = {value: f"serves_{value}" for value in EducationPhase.values}
+
+
+class ExpertProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="experts", help_text="Home school."
+    )
+    bio = models.TextField(max_length=2000, blank=True)
+
+    offers_observation_visit = models.BooleanField(default=False)
+    offers_consultation = models.BooleanField(default=False)
+    offers_staff_training = models.BooleanField(default=False)
+    offers_video_call = models.BooleanField(default=False)
+    serves_early_years = models.BooleanField(default=False)
+    serves_primary = models.BooleanField(default=False)
+    serves_secondary = models.BooleanField(default=False)
+    serves_post_16 = models.BooleanField(default=False)
+    age_min = models.PositiveSmallIntegerField(default=2, validators=[MaxValueValidator(25)])
+    age_max = models.PositiveSmallIntegerField(default=19, validators=[MaxValueValidator(25)])
+
+    max_travel_km = models.PositiveSmallIntegerField(
+        default=20, validators=[MaxValueValidator(300)], help_text="For visits, from home school."
+    )
+    sessions_per_week = models.PositiveSmallIntegerField(
+        default=1, validators=[MaxValueValidator(20)]
+    )
+    sessions_per_month = models.PositiveSmallIntegerField(
+        default=4, validators=[MaxValueValidator(80)]
+    )
+    days_per_term = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(70)], help_text="Released by the employer."
+    )
+
+    is_verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    is_suspended = models.BooleanField(default=False)
+    suspended_reason = models.CharField(max_length=200, blank=True)
+    is_paused = models.BooleanField(default=False, help_text="Set by the expert.")
+
+    # The employer's confirmation that safeguarding (DBS) checks were done. Never the DBS
+    # number or certificate.
+    safeguarding_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    safeguarding_confirmed_at = models.DateTimeField(null=True, blank=True)
+    safeguarding_expires_on = models.DateField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_min__lte=F("age_max")), name="exchange_expert_age_range_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions_per_week__lte=F("sessions_per_month")),
+                name="exchange_expert_week_within_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.school.name}"
+
+    @property
+    def formats(self) -> list[str]:
+        return [value for value, flag in FORMAT_FLAGS.items() if getattr(self, flag)]
+
+    @property
+    def phases(self) -> list[str]:
+        return [value for value, flag in PHASE_FLAGS.items() if getattr(self, flag)]
+
+    def safeguarding_current(self, on: date) -> bool:
+        return self.safeguarding_expires_on is not None and self.safeguarding_expires_on >= on
+
+    @property
+    def accepting_work(self) -> bool:
+        return self.is_verified and not self.is_suspended and not self.is_paused
+
+
+class Specialism(models.Model):
+    """One need or one topic an expert knows, at a level."""
+
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="specialisms")
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, null=True, blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, null=True, blank=True)
+    level = models.CharField(max_length=16, choices=Level.choices)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(need__isnull=False, topic__isnull=True)
+                | Q(need__isnull=True, topic__isnull=False),
+                name="exchange_specialism_need_xor_topic",
+            ),
+            models.UniqueConstraint(
+                fields=["expert", "need"],
+                condition=Q(need__isnull=False),
+                name="exchange_specialism_need_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["expert", "topic"],
+                condition=Q(topic__isnull=False),
+                name="exchange_specialism_topic_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need or self.topic} ({self.level})"
+
+
+class Credential(models.Model):
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="credentials")
+    kind = models.CharField(max_length=24, choices=CredentialKind.choices)
+    title = models.CharField(max_length=200, blank=True, help_text="e.g. the awarding body.")
+    awarded_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.status})"
+
+
+class AvailabilityWindow(models.Model):
+    """A weekly window, in Europe/London wall-clock time."""
+
+    expert = models.ForeignKey(
+        ExpertProfile, on_delete=models.CASCADE, related_name="availability_windows"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(4)], help_text="0 = Monday … 4 = Friday."
+    )
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")), name="exchange_window_start_before_end"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=4), name="exchange_window_school_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start_time}–{self.end_time}"
+
+
+class AvailabilityException(models.Model):
+    """A dated change to the weekly pattern: a day off, or one-off extra availability."""
+
+    expert = models.ForeignKey(
+        ExpertProfile, on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
+    date = models.DateField()
+    kind = models.CharField(max_length=12, choices=ExceptionKind.choices)
+    # Both empty: the whole day. Extra availability always has times.
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True, end_time__isnull=True)
+                | Q(start_time__lt=F("end_time")),
+                name="exchange_exception_times_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ExceptionKind.EXTRA) | Q(start_time__isnull=False),
+                name="exchange_exception_extra_has_times",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+class SupportRequest(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="support_requests")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    title = models.CharField(max_length=150)
+    scope = models.CharField(max_length=16, choices=RequestScope.choices)
+    parental_consent_obtained = models.BooleanField(default=False)
+    parental_consent_date = models.DateField(null=True, blank=True)
+
+    primary_need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="+")
+    needs = models.ManyToManyField(Need, related_name="support_requests")
+    topics = models.ManyToManyField(Topic, related_name="support_requests", blank=True)
+    phase = models.CharField(max_length=16, choices=EducationPhase.choices)
+    year_groups = models.JSONField(default=list, blank=True, help_text="0 = Reception … 13.")
+    sen_status = models.CharField(max_length=16, choices=SenStatus.choices)
+
+    context = models.TextField(max_length=4000, help_text="The needs as they present.")
+    tried_so_far = models.TextField(max_length=4000, blank=True)
+    desired_outcome = models.TextField(max_length=2000)
+
+    format = models.CharField(max_length=24, choices=RequestFormat.choices)
+    staff_attending = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    urgency = models.CharField(max_length=12, choices=Urgency.choices, default=Urgency.ROUTINE)
+    video_acceptable = models.BooleanField(default=True)
+
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.DRAFT, db_index=True
+    )
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(scope=RequestScope.ONE_PUPIL)
+                | Q(parental_consent_obtained=True, parental_consent_date__isnull=False),
+                name="exchange_request_one_pupil_needs_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class PreferredWindow(models.Model):
+    """A dated time window that suits the school, in Europe/London wall-clock time."""
+
+    request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="preferred_windows"
+    )
+    date = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")),
+                name="exchange_preferred_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.start_time}–{self.end_time}"
+
+
+class StatusChange(models.Model):
+    """The audit trail of a request's lifecycle."""
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, choices=RequestStatus.choices)
+    to_status = models.CharField(max_length=16, choices=RequestStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
