@@ -101,6 +101,7 @@ class ExpertProfileFactory(DjangoModelFactory):
 
     class Meta:
         model = "exchange.ExpertProfile"
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     school = factory.SubFactory(SpecialSchoolFactory)
