@@ -1,22 +1,120 @@
-"""Demo data for the quick start: the sample GIAS schools and a user for every role.
+"""Demo data for the quick start, on top of the sample GIAS schools.
 
-Later issues add experts and support requests here. Never run in production: the demo
-users share a known password.
+Builds a user for every role with a known password, experts at special schools with varied
+specialisms, credentials and availability, and support requests from mainstream schools in
+several statuses. Deterministic (a fixed random seed) and safe to run again: what exists is
+kept. Never run in production: the demo users share a known password.
 """
 
+import random
 from dataclasses import dataclass
+from datetime import time, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import gias
 from accounts.enums import Role, SchoolKind
 from accounts.models import Membership, School, User
 from accounts.services import ImportSummary, schools_import_from_gias
+from exchange import services
+from exchange.enums import (
+    CredentialKind,
+    EducationPhase,
+    Format,
+    Level,
+    RequestStatus,
+    VerificationStatus,
+)
+from exchange.models import ExpertProfile, Need, SupportRequest, Topic
 
 SAMPLE_GIAS_FILE = Path(settings.BASE_DIR) / "data" / "gias_sample.csv"
 DEMO_DOMAIN = "demo.exchange"
+EXPERT_SCHOOLS = 12
+REQUESTING_SCHOOLS = 10
+TOPICS_BY_NEED = {
+    "ASD": ["sensory-regulation", "visual-timetables", "unstructured-times", "transition"],
+    "SLCN": ["aac", "visual-timetables", "curriculum-adaptation"],
+    "SEMH": ["behaviour-as-communication", "attachment-trauma", "ebsa", "adhd-strategies"],
+    "SPLD": ["early-reading-spld", "maths-interventions", "curriculum-adaptation"],
+    "MLD": ["curriculum-adaptation", "maths-interventions"],
+    "SLD": ["aac", "personal-care", "curriculum-adaptation"],
+    "PMLD": ["moving-handling", "personal-care", "aac"],
+    "HI": ["deaf-awareness"],
+    "VI": ["vi-access-technology"],
+    "MSI": ["deaf-awareness", "vi-access-technology"],
+    "PD": ["moving-handling", "personal-care"],
+    "OTH": ["curriculum-adaptation"],
+}
+REQUEST_STORIES = [
+    (
+        "ASD",
+        "Sensory overload in a busy Year 3 class",
+        "Two pupils cover their ears and leave the room during carpet time and assemblies; "
+        "one stops speaking for the rest of the morning after a noisy transition.",
+        "Ear defenders, a quiet corner and a visual timetable; two assess-plan-do-review "
+        "cycles with little change.",
+        "Staff can spot early signs of overload and plan sensory breaks and calmer transitions.",
+    ),
+    (
+        "SEMH",
+        "Dysregulation at lunchtimes in Year 8",
+        "A small group escalate quickly in unstructured times: shouting, leaving the site, "
+        "refusing to return to lessons. Incidents cluster after lunch.",
+        "Lunchtime club, a key adult, reduced timetable for one pupil; behaviour logs kept.",
+        "A shared approach to de-escalation and a plan for unstructured times.",
+    ),
+    (
+        "SLCN",
+        "Reception children with little expressive language",
+        "Several children use single words or gestures; frustration shows as snatching and "
+        "crying. Parents report the same at home.",
+        "Speech and language screening, small-group talk sessions, Makaton signs for routines.",
+        "Staff confident with core vocabulary boards and modelling language through play.",
+    ),
+    (
+        "SPLD",
+        "Phonics not sticking for a Year 5 group",
+        "A group of readers are still decoding at phase 3 and avoid writing tasks; they are "
+        "articulate orally and well liked.",
+        "Daily catch-up phonics, coloured overlays, extra time; two review cycles.",
+        "A structured multisensory reading intervention the TA team can run.",
+    ),
+    (
+        "HI",
+        "A deaf pupil joining Year 7 in January",
+        "The pupil uses hearing aids and some sign; the classroom acoustics are poor and "
+        "staff have had no deaf awareness training.",
+        "Seating near the front; a radio aid has been ordered.",
+        "Whole-staff deaf awareness and advice on the radio aid and classroom set-up.",
+    ),
+    (
+        "PMLD",
+        "Personal care and positioning for a Year 1 pupil",
+        "A pupil with complex physical needs joins after the holiday; staff need safe moving "
+        "and handling and a personal care plan.",
+        "Risk assessment drafted with the family; equipment on order.",
+        "Two staff trained in moving and handling and confident with the care plan.",
+    ),
+    (
+        "VI",
+        "Access to the curriculum for a pupil with low vision",
+        "Worksheets and the board are hard to access; the pupil tires quickly and avoids "
+        "group work.",
+        "Enlarged print and seating near the board.",
+        "Advice on access technology and adapting resources across subjects.",
+    ),
+    (
+        "MLD",
+        "Maths gaps widening in Year 9",
+        "A cohort working several years below age-related expectations in maths are losing "
+        "confidence and disengaging.",
+        "Setting, a weekly intervention, concrete resources in lower sets.",
+        "A sequenced intervention and adapted curriculum planning for the cohort.",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -26,43 +124,197 @@ class DemoUser:
     where: str
 
 
-def demo_seed(
-    *, password: str, gias_file: Path = SAMPLE_GIAS_FILE
-) -> tuple[ImportSummary, list[DemoUser]]:
-    """Imports the sample schools and creates (or keeps) one demo user per role."""
+@dataclass(frozen=True)
+class DemoResult:
+    schools: ImportSummary
+    users: list[DemoUser]
+    experts: int
+    requests: int
+
+
+def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResult:
+    """Imports the sample schools, then adds users, experts and requests (once)."""
     summary = schools_import_from_gias(rows=gias.iter_rows(gias.decode(gias_file.read_bytes())))
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
     with transaction.atomic():
-        return summary, _demo_users(password)
-
-
-def _demo_users(password: str) -> list[DemoUser]:
-    open_schools = School.objects.filter(is_active=True).order_by("urn")
-    mainstream = open_schools.filter(kind=SchoolKind.MAINSTREAM, trust__isnull=False).first()
-    if mainstream is None:
-        raise ValueError("The GIAS file has no open mainstream school in a trust.")
-    trust = mainstream.trust
-    special = (
-        open_schools.filter(kind=SchoolKind.SPECIAL, region=mainstream.region).first()
-        or open_schools.filter(kind=SchoolKind.SPECIAL).first()
+        users = _role_users(password)
+        if not ExpertProfile.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").exists():
+            _experts(rng, password)
+            _requests(rng, password)
+    return DemoResult(
+        schools=summary,
+        users=users,
+        experts=ExpertProfile.objects.count(),
+        requests=SupportRequest.objects.count(),
     )
+
+
+def _user(email: str, password: str, full_name: str, *, admin: bool = False) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email, password, full_name=full_name, is_staff=admin, is_superuser=admin
+        )
+    return user
+
+
+def _open(kind: str) -> list[School]:
+    return list(
+        School.objects.filter(is_active=True, kind=kind, easting__isnull=False)
+        .prefetch_related("sen_provisions")
+        .order_by("urn")
+    )
+
+
+def _role_users(password: str) -> list[DemoUser]:
+    mainstream = next(school for school in _open(SchoolKind.MAINSTREAM) if school.trust_id)
+    specials = _open(SchoolKind.SPECIAL)
+    special = next((s for s in specials if s.region == mainstream.region), specials[0])
     people = [
-        ("admin", "Platform Admin", None, None, None),
-        ("senco", "Sam SENCO", Role.SENCO, mainstream, None),
-        ("staff", "Jo Teacher", Role.SCHOOL_STAFF, mainstream, None),
-        ("expert", "Alex Expert", Role.EXPERT, special, None),
-        ("coordinator", "Chris Coordinator", Role.TRUST_COORDINATOR, None, trust),
+        ("admin", "Platform Admin", None, None),
+        ("senco", "Sam Senco", Role.SENCO, mainstream),
+        ("staff", "Jo Teacher", Role.SCHOOL_STAFF, mainstream),
+        ("expert", "Alex Expert", Role.EXPERT, special),
+        ("coordinator", "Chris Coordinator", Role.TRUST_COORDINATOR, mainstream.trust),
     ]
-    created = []
-    for local_part, full_name, role, school, trust_ in people:
+    result = []
+    for local_part, full_name, role, place in people:
         email = f"{local_part}@{DEMO_DOMAIN}"
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            is_admin = role is None
-            user = User.objects.create_user(
-                email, password, full_name=full_name, is_staff=is_admin, is_superuser=is_admin
+        user = _user(email, password, full_name, admin=role is None)
+        if role == Role.TRUST_COORDINATOR:
+            Membership.objects.get_or_create(user=user, role=role, trust=place)
+        elif role is not None:
+            Membership.objects.get_or_create(user=user, role=role, school=place)
+        result.append(DemoUser(email, role or "platform admin", str(place or "all")))
+    return result
+
+
+def _experts(rng: random.Random, password: str) -> None:
+    needs = {need.code: need for need in Need.objects.all()}
+    topics = {topic.slug: topic for topic in Topic.objects.all()}
+    today = timezone.localdate()
+    demo_expert = User.objects.get(email=f"expert@{DEMO_DOMAIN}")
+    home = demo_expert.memberships.get(role=Role.EXPERT).school
+    schools = [home, *[s for s in _open(SchoolKind.SPECIAL) if s != home][: EXPERT_SCHOOLS - 1]]
+    for index, school in enumerate(schools):
+        if index == 0:
+            user = demo_expert
+        else:
+            user = _user(f"expert{index}@{DEMO_DOMAIN}", password, f"Expert {index}")
+            Membership.objects.get_or_create(user=user, role=Role.EXPERT, school=school)
+        codes = [p.need_code for p in school.sen_provisions.all()] or ["ASD"]
+        specialisms = [
+            {"need": needs[code], "level": rng.choice([Level.SPECIALIST, Level.LEAD])}
+            for code in codes[:3]
+        ]
+        topic_slugs = sorted({slug for code in codes for slug in TOPICS_BY_NEED[code]})
+        specialisms += [
+            {"topic": topics[slug], "level": rng.choice(list(Level))}
+            for slug in rng.sample(topic_slugs, min(2, len(topic_slugs)))
+        ]
+        formats = rng.sample(list(Format), rng.randint(2, 4))
+        expert = services.expert_profile_create(
+            user=user,
+            school=school,
+            bio=f"Outreach teacher at {school.name}.",
+            formats=formats,
+            phases=rng.sample([EducationPhase.PRIMARY, EducationPhase.SECONDARY], rng.randint(1, 2)),
+            max_travel_km=rng.choice([10, 20, 30, 50]),
+            sessions_per_week=rng.randint(1, 2),
+            sessions_per_month=rng.randint(3, 6),
+            days_per_term=rng.randint(4, 10),
+            specialisms=specialisms,
+        )
+        # Most are verified with current safeguarding; a few show the other states.
+        if index % 6 != 5:
+            services.expert_verify(expert=expert)
+        if index % 5 != 4:
+            services.expert_confirm_safeguarding(
+                expert=expert, confirmed_by=user, expires_on=today + timedelta(days=300)
             )
-        if role is not None:
-            Membership.objects.get_or_create(user=user, role=role, school=school, trust=trust_)
-        where = str(school or trust_ or "platform admin")
-        created.append(DemoUser(email=email, role=role or "platform admin", where=where))
-    return created
+        if index == 7:
+            services.expert_profile_update(expert=expert, is_paused=True)
+        qts = services.credential_add(expert=expert, kind=CredentialKind.QTS)
+        services.credential_set_status(credential=qts, status=VerificationStatus.VERIFIED, by=user)
+        for code in codes:
+            if code in {"HI", "VI", "MSI"}:
+                kind = {"HI": "mq_hearing", "VI": "mq_vision", "MSI": "mq_multi_sensory"}[code]
+                services.credential_add(expert=expert, kind=kind, title="Mandatory qualification")
+        for weekday in sorted(rng.sample(range(5), rng.randint(1, 3))):
+            start = rng.choice([time(9), time(13)])
+            end = time(12) if start == time(9) else time(15, 30)
+            services.availability_window_create(
+                expert=expert, weekday=weekday, start_time=start, end_time=end
+            )
+        services.availability_exception_create(
+            expert=expert, date=today + timedelta(days=14 + index), kind="unavailable"
+        )
+
+
+def _requests(rng: random.Random, password: str) -> None:
+    topics = {topic.slug: topic for topic in Topic.objects.all()}
+    needs = {need.code: need for need in Need.objects.all()}
+    senco = User.objects.get(email=f"senco@{DEMO_DOMAIN}")
+    first = senco.memberships.get(role=Role.SENCO).school
+    schools = [first, *[s for s in _open(SchoolKind.MAINSTREAM) if s != first]]
+    statuses = [RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.SUBMITTED,
+                RequestStatus.CANCELLED, RequestStatus.UNMATCHED]
+    today = timezone.localdate()
+    for index, school in enumerate(schools[:REQUESTING_SCHOOLS]):
+        if index == 0:
+            owner = senco
+        else:
+            owner = _user(f"senco{index}@{DEMO_DOMAIN}", password, f"SENCO {index}")
+            Membership.objects.get_or_create(user=owner, role=Role.SENCO, school=school)
+        for offset in range(2):
+            code, title, context, tried, outcome = REQUEST_STORIES[(index + offset) % 8]
+            secondary = school.phase in {"secondary", "all_through"} and offset == 0
+            request = services.support_request_create(
+                school=school,
+                created_by=owner,
+                title=title,
+                scope=rng.choice(["class", "cohort", "whole_school"]),
+                needs=[needs[code], *([needs["SLCN"]] if code == "ASD" else [])],
+                primary_need=needs[code],
+                topics=[topics[slug] for slug in TOPICS_BY_NEED[code][:2]],
+                phase=EducationPhase.SECONDARY if secondary else EducationPhase.PRIMARY,
+                year_groups=[rng.randint(7, 9)] if secondary else [rng.randint(1, 6)],
+                sen_status=rng.choice(["ehcp", "sen_support", "mixed"]),
+                context=context,
+                tried_so_far=tried,
+                desired_outcome=outcome,
+                format=rng.choice(["any", "observation_visit", "staff_training", "video_call"]),
+                staff_attending=rng.randint(1, 12),
+                urgency=rng.choice(["routine", "soon", "urgent"]),
+                video_acceptable=True,
+                preferred_windows=[
+                    {
+                        "date": today + timedelta(days=7 * week + 1),
+                        "start_time": time(9),
+                        "end_time": time(15),
+                    }
+                    for week in range(1, 4)
+                ],
+            )
+            _move_to(request, statuses[(index * 2 + offset) % len(statuses)], owner)
+
+
+def _move_to(request: SupportRequest, target: str, by: User) -> None:
+    paths = {
+        RequestStatus.DRAFT: [],
+        RequestStatus.SUBMITTED: [RequestStatus.SUBMITTED],
+        RequestStatus.CANCELLED: [RequestStatus.SUBMITTED, RequestStatus.CANCELLED],
+        RequestStatus.UNMATCHED: [
+            RequestStatus.SUBMITTED,
+            RequestStatus.MATCHING,
+            RequestStatus.UNMATCHED,
+        ],
+    }
+    reasons = {
+        RequestStatus.CANCELLED: "The pupils' needs are now met by the LA's outreach team.",
+        RequestStatus.UNMATCHED: "No verified expert within travel distance has capacity.",
+    }
+    for status in paths[target]:
+        services.support_request_transition(
+            support_request_id=request.pk, to_status=status, by=by, reason=reasons.get(status, "")
+        )

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, School, User
+from exchange.models import ExpertProfile, StatusChange, SupportRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -14,20 +15,49 @@ def seed() -> str:
     return out.getvalue()
 
 
-def test_seed_demo_loads_schools_and_a_user_per_role_and_can_run_again():
+def test_seed_demo_builds_every_role_experts_and_requests_and_can_run_again():
     first = seed()
+    counts = (
+        User.objects.count(),
+        Membership.objects.count(),
+        ExpertProfile.objects.count(),
+        SupportRequest.objects.count(),
+        StatusChange.objects.count(),
+    )
+
     second = seed()
 
     assert "300 created" in first
     assert "300 unchanged" in second
     assert School.objects.count() == 300
+    assert (
+        User.objects.count(),
+        Membership.objects.count(),
+        ExpertProfile.objects.count(),
+        SupportRequest.objects.count(),
+        StatusChange.objects.count(),
+    ) == counts
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"senco", "school_staff", "expert", "trust_coordinator"}
     assert User.objects.filter(is_staff=True).count() == 1
     assert User.objects.get(email="senco@demo.exchange").check_password("pw-for-tests")
-    assert Membership.objects.count() == 4
-    expert = Membership.objects.get(role="expert")
-    assert expert.school.kind == "special"
+
+
+def test_seed_demo_experts_and_requests_are_varied_and_valid():
+    seed()
+
+    experts = ExpertProfile.objects.all()
+    assert experts.count() == 12
+    assert {expert.school.kind for expert in experts} == {"special"}
+    assert experts.filter(is_verified=True).count() >= 8
+    assert experts.filter(is_verified=False).exists()
+    assert all(expert.specialisms.filter(need__isnull=False).exists() for expert in experts)
+    assert all(expert.availability_windows.exists() for expert in experts)
+    statuses = set(SupportRequest.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "submitted", "cancelled", "unmatched"}
+    assert {r.school.kind for r in SupportRequest.objects.all()} == {"mainstream"}
+    demo_expert = ExpertProfile.objects.get(user__email="expert@demo.exchange")
+    assert demo_expert.is_verified
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

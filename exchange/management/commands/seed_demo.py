@@ -5,7 +5,7 @@ from exchange.demo import demo_seed
 
 
 class Command(BaseCommand):
-    help = "Loads the demo: the sample GIAS schools and one user for each role."
+    help = "Loads the demo: sample schools, a user per role, experts and support requests."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -17,11 +17,13 @@ class Command(BaseCommand):
     def handle(self, *args: object, password: str, **options: object) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo creates users with a known password: not in production.")
-        summary, users = demo_seed(password=password)
+        result = demo_seed(password=password)
+        schools = result.schools
         self.stdout.write(
-            f"Sample schools: {summary.created} created, {summary.updated} updated, "
-            f"{summary.unchanged} unchanged, {summary.rejected} rejected."
+            f"Sample schools: {schools.created} created, {schools.updated} updated, "
+            f"{schools.unchanged} unchanged, {schools.rejected} rejected."
         )
+        self.stdout.write(f"Experts: {result.experts}. Support requests: {result.requests}.")
         self.stdout.write(f"Demo users (password for new ones: {password}):")
-        for user in users:
+        for user in result.users:
             self.stdout.write(f"  {user.email:<30} {user.role:<18} {user.where}")
