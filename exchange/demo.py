@@ -218,7 +218,9 @@ def _experts(rng: random.Random, password: str) -> None:
             school=school,
             bio=f"Outreach teacher at {school.name}.",
             formats=formats,
-            phases=rng.sample([EducationPhase.PRIMARY, EducationPhase.SECONDARY], rng.randint(1, 2)),
+            phases=rng.sample(
+                [EducationPhase.PRIMARY, EducationPhase.SECONDARY], rng.randint(1, 2)
+            ),
             max_travel_km=rng.choice([10, 20, 30, 50]),
             sessions_per_week=rng.randint(1, 2),
             sessions_per_month=rng.randint(3, 6),
@@ -257,8 +259,13 @@ def _requests(rng: random.Random, password: str) -> None:
     senco = User.objects.get(email=f"senco@{DEMO_DOMAIN}")
     first = senco.memberships.get(role=Role.SENCO).school
     schools = [first, *[s for s in _open(SchoolKind.MAINSTREAM) if s != first]]
-    statuses = [RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.SUBMITTED,
-                RequestStatus.CANCELLED, RequestStatus.UNMATCHED]
+    statuses = [
+        RequestStatus.DRAFT,
+        RequestStatus.SUBMITTED,
+        RequestStatus.SUBMITTED,
+        RequestStatus.CANCELLED,
+        RequestStatus.UNMATCHED,
+    ]
     today = timezone.localdate()
     for index, school in enumerate(schools[:REQUESTING_SCHOOLS]):
         if index == 0:
