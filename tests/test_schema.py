@@ -65,3 +65,19 @@ def test_schema_and_docs_are_served(client):
     assert docs.status_code == 200
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content
     assert b"cdn" not in docs.content.lower()
+
+
+def test_enums_have_stable_names(schema):
+    import re
+
+    names = schema["components"]["schemas"]
+    hashed = [name for name in names if re.search(r"[0-9a-f]{3}Enum$", name)]
+    assert hashed == []
+    assert names["RequestStatus"]["enum"][0] == "draft"
+
+
+def test_main_flows_carry_examples(schema):
+    request_create = schema["paths"]["/api/v1/requests"]["post"]
+    expert_create = schema["paths"]["/api/v1/experts"]["post"]
+    for operation in (request_create, expert_create):
+        assert operation["requestBody"]["content"]["application/json"]["examples"]
