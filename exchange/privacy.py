@@ -5,11 +5,11 @@ present ("a Year 4 pupil with ASD who…"), or by initials. This check rejects t
 *looks like* it holds either; it is a safety net, not a guarantee (docs/privacy.md):
 
 - a full name: a common first name followed by a capitalised word, unless a title
-  (Mr, Mrs, Ms, Miss, Dr) comes first — that is a member of staff — or the next word is
-  part of an organisation's name ("Grace Academy");
+  (Mr, Mrs, Ms, Miss, Mx, Dr, Prof, Sir) comes first — that is a member of staff — or
+  the next word is part of an organisation's name ("Grace Academy");
 - a date of birth: the words "date of birth", "DOB" or "born on/in", or any full date
-  (``3/4/2017``, ``3 April 2017``, ``April 3rd, 2017``) whose year falls within the ages
-  of school pupils.
+  (``3/4/2017``, ``2017-04-03``, ``3 April 2017``, ``April 3rd, 2017``) whose year falls
+  within the ages of school pupils.
 
 It cannot catch uncommon or lower-case names, names alone ("Oliver"), or dates written
 partially; it may refuse a full date that is not a birthday in those years.
@@ -62,15 +62,18 @@ ORGANISATION_WORDS = frozenset(
     ]
 )
 
-_NAME = re.compile(
-    r"\b(?:(?P<title>[A-Za-z]+)\.?\s+)?(?P<first>[A-Z][a-z]+)\s+(?P<last>[A-Z][a-zA-Z'’-]+)"
-)
+# A lookahead, so pairs overlap: in "In Reception Amelia Jones" every adjacent pair is tried.
+_NAME = re.compile(r"(?=\b(?P<first>[A-Z][a-z]+)\s+(?P<last>[A-Z][a-zA-Z'’-]+))")
+_WORD_BEFORE = re.compile(r"\b(?P<word>[A-Za-z]+)\.?\s+$")
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-_DOB_WORDS = re.compile(r"\b(?:date\s+of\s+birth|d\.?o\.?b\.?|born\s+(?:on|in))\b", re.IGNORECASE)
+_DOB_WORDS = re.compile(
+    r"\b(?:date[\s-]+of[\s-]+birth|d\.?o\.?b\.?|born\s+(?:on|in))\b", re.IGNORECASE
+)
 _DATES = [
+    re.compile(r"\b(?P<year>\d{4})-\d{1,2}-\d{1,2}\b"),  # ISO, as MIS exports write them
     re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?P<year>\d{4}|\d{2})\b"),
     re.compile(
         rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+(?P<year>\d{{4}})\b",
@@ -80,8 +83,8 @@ _DATES = [
         rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b", re.IGNORECASE
     ),
 ]
-# Pupils are aged 2 to 25 (post-16 with an EHCP).
-_PUPIL_AGE_YEARS = range(1, 26)
+# Pupils are aged 2 to 25 (post-16 with an EHCP): born 1 to 26 calendar years ago.
+_PUPIL_AGE_YEARS = range(1, 27)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ class Finding:
 def find_pupil_identifiers(text: str, *, today: date) -> list[Finding]:
     findings = []
     for match in _NAME.finditer(text):
-        title = (match.group("title") or "").lower()
+        before = _WORD_BEFORE.search(text, 0, match.start())
+        title = before.group("word").lower() if before else ""
         if (
             match.group("first") in COMMON_FIRST_NAMES
             and title not in STAFF_TITLES

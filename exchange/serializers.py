@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -22,7 +22,14 @@ from exchange.models import (
 
 # How far ahead a school may ask for times, and how long a safeguarding confirmation lasts.
 PREFERRED_WINDOW_HORIZON = timedelta(days=180)
-SAFEGUARDING_MAX_VALIDITY = timedelta(days=3 * 366)
+SAFEGUARDING_MAX_YEARS = 3
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a year that has none
+        return day.replace(year=day.year + years, day=28)
 
 
 def _start_before_end(attrs: dict) -> dict:
@@ -161,7 +168,7 @@ class SafeguardingInputSerializer(serializers.Serializer):
         today = timezone.localdate()
         if value <= today:
             raise serializers.ValidationError("Must be a future date.")
-        if value > today + SAFEGUARDING_MAX_VALIDITY:
+        if value > _years_after(today, SAFEGUARDING_MAX_YEARS):
             raise serializers.ValidationError("Must be within three years.")
         return value
 

@@ -302,8 +302,8 @@ def _apply_request_data(support_request: SupportRequest, data: dict[str, Any]) -
 
 
 def _apply_request_relations(support_request: SupportRequest, data: dict[str, Any]) -> None:
-    if "needs" in data:
-        needs: list[Need] = data["needs"]
+    if "needs" in data or "primary_need" in data:
+        needs: list[Need] = data.get("needs") or list(support_request.needs.all())
         if support_request.primary_need_id not in {need.pk for need in needs}:
             raise ApplicationError(
                 "The primary need must be one of the request's needs.",
