@@ -5,6 +5,7 @@ from rest_framework.filters import SearchFilter
 from accounts.constants import NEED_CODES
 from accounts.enums import Phase, SchoolKind
 from accounts.models import School
+from config.filtering import StrictBooleanFilter
 
 
 class SchoolFilter(django_filters.FilterSet):
@@ -20,8 +21,8 @@ class SchoolFilter(django_filters.FilterSet):
         help_text="Schools that declare SEN provision for this need code.",
     )
     trust = django_filters.CharFilter(field_name="trust__code", help_text="Trust code.")
-    is_active = django_filters.BooleanFilter()
-    mine = django_filters.BooleanFilter(
+    is_active = StrictBooleanFilter()
+    mine = StrictBooleanFilter(
         method="filter_mine", help_text="Only schools where the caller has a membership."
     )
 

@@ -193,6 +193,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "TIME_FORMAT": "%H:%M",
+    # JSON only; and `?format=` is ours (a filter on experts), not a renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=25)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)

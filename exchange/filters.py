@@ -5,6 +5,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.constants import NEED_CODES
 from accounts.models import School
+from config.filtering import StrictBooleanFilter
 from exchange.enums import LEVEL_RANK, EducationPhase, Format, Level, Urgency
 from exchange.models import FORMAT_FLAGS, PHASE_FLAGS, ExpertProfile, SupportRequest
 
@@ -26,8 +27,8 @@ class ExpertFilter(django_filters.FilterSet):
     la = django_filters.CharFilter(field_name="school__local_authority__code")
     region = django_filters.CharFilter(field_name="school__region", lookup_expr="iexact")
     school = django_filters.NumberFilter(field_name="school_id", help_text="Home school URN.")
-    verified = django_filters.BooleanFilter(field_name="is_verified")
-    accepting_work = django_filters.BooleanFilter(method="filter_accepting_work")
+    verified = StrictBooleanFilter(field_name="is_verified")
+    accepting_work = StrictBooleanFilter(method="filter_accepting_work")
     near = django_filters.NumberFilter(
         method="filter_noop", help_text="URN of a school: annotate and sort by distance from it."
     )
@@ -92,7 +93,8 @@ def experts_by_distance(
     queryset = queryset.annotate(distance_m=Sqrt(dx * dx + dy * dy))
     if within_km is not None:
         queryset = queryset.filter(distance_m__lte=within_km * 1000)
-    return queryset.order_by("distance_m", "id")
+    # Experts whose home school has no grid reference go last on every database.
+    return queryset.order_by(F("distance_m").asc(nulls_last=True), "id")
 
 
 class SupportRequestFilter(django_filters.FilterSet):

@@ -370,7 +370,10 @@ def support_request_transition(
 def _illegal_transition(current: str, to_status: str, concurrent: bool = False) -> ConflictError:
     message = f"A request that is {current} cannot become {to_status}."
     if concurrent:
-        message = f"The request changed to {current} meanwhile; it cannot become {to_status}."
+        message = (
+            f"The request changed to {current} while this was being done; "
+            "check its status and try again."
+        )
     return ConflictError(
         message,
         code="illegal_transition",
