@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.enums import Role
+from accounts.enums import Role, SchoolKind
 from accounts.models import School, User
 from accounts.selectors import caller_scope
 from exchange.models import (
@@ -18,6 +18,7 @@ from exchange.models import (
 )
 
 SCHOOL_REQUEST_ROLES = (Role.SCHOOL_STAFF, Role.SENCO)
+REQUESTING_SCHOOL_KINDS = (SchoolKind.MAINSTREAM, SchoolKind.MAINSTREAM_RESOURCED)
 
 
 def needs_list() -> QuerySet[Need]:
@@ -86,8 +87,13 @@ def status_history_of(*, support_request: SupportRequest) -> QuerySet[StatusChan
 
 
 def schools_for_requests(*, user: User) -> QuerySet[School]:
-    """Schools where the user may raise support requests."""
-    return School.objects.filter(urn__in=caller_scope(user=user).schools(*SCHOOL_REQUEST_ROLES))
+    """Mainstream schools (with or without a resourced provision) where the user is staff or
+    SENCO: the schools that may raise support requests. Platform admins raise none."""
+    return School.objects.filter(
+        urn__in=caller_scope(user=user).schools(*SCHOOL_REQUEST_ROLES),
+        kind__in=REQUESTING_SCHOOL_KINDS,
+        is_active=True,
+    )
 
 
 def schools_for_expert_profile(*, user: User) -> QuerySet[School]:

@@ -576,7 +576,7 @@ def test_a_transition_that_read_the_old_status_and_lost_the_race_gets_409(winner
         "current_status": winner,
         "allowed": sorted(EXPECTED_NEXT[winner]),
     }
-    assert "meanwhile" in error.message
+    assert "while this was being done" in error.message
     support_request.refresh_from_db()
     assert support_request.status == winner
     [change] = StatusChange.objects.filter(request=support_request)
