@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -196,10 +196,11 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 class _ExpertChildViewSet(viewsets.GenericViewSet):
     """Resources under /experts/{expert_pk}/: readable by whoever sees the expert, writable
-    by the expert (and admins)."""
+    by the expert (and admins). Subclasses name their input serializer and services."""
 
     pagination_class = None  # a handful per expert
     filter_backends: list = []
+    input_serializer_class: type[serializers.Serializer]
 
     def get_expert(self) -> ExpertProfile:
         experts = selectors.experts_visible_to(user=self.request.user)
@@ -218,7 +219,26 @@ class _ExpertChildViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet:
         return self.child_queryset(self.get_expert())
 
+    def validated(self) -> dict:
+        serializer = self.input_serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def create(self, request: Request, expert_pk: str) -> Response:
+        item = self.create_child(expert=self.get_writable_expert(), **self.validated())
+        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, expert_pk: str, pk: str) -> Response:
+        self.delete_child(self.get_writable_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     def child_queryset(self, expert: ExpertProfile) -> QuerySet:
+        raise NotImplementedError
+
+    def create_child(self, *, expert: ExpertProfile, **data: object) -> object:
+        raise NotImplementedError
+
+    def delete_child(self, item: object) -> None:
         raise NotImplementedError
 
 
@@ -236,37 +256,25 @@ class _ExpertChildViewSet(viewsets.GenericViewSet):
     ),
     destroy=extend_schema(summary="Remove a weekly availability window", tags=["experts"]),
 )
-class AvailabilityWindowViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    _ExpertChildViewSet,
-):
+class AvailabilityWindowViewSet(mixins.ListModelMixin, _ExpertChildViewSet):
     serializer_class = AvailabilityWindowSerializer
+    input_serializer_class = AvailabilityWindowInputSerializer
     queryset = AvailabilityWindow.objects.none()  # for the schema only: get_queryset scopes
-    http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
     def child_queryset(self, expert: ExpertProfile) -> QuerySet[AvailabilityWindow]:
         return selectors.availability_windows_of(expert=expert)
 
-    def create(self, request: Request, expert_pk: str) -> Response:
-        expert = self.get_writable_expert()
-        serializer = AvailabilityWindowInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        window = services.availability_window_create(expert=expert, **serializer.validated_data)
-        return Response(AvailabilityWindowSerializer(window).data, status=status.HTTP_201_CREATED)
+    def create_child(self, **data):  # type: ignore[no-untyped-def]
+        return services.availability_window_create(**data)
+
+    def delete_child(self, item: AvailabilityWindow) -> None:  # type: ignore[override]
+        services.availability_window_delete(window=item)
 
     def update(self, request: Request, expert_pk: str, pk: str) -> Response:
-        window = self.get_writable_object()
-        serializer = AvailabilityWindowInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        window = services.availability_window_update(window=window, **serializer.validated_data)
-        return Response(AvailabilityWindowSerializer(window).data)
-
-    def destroy(self, request: Request, expert_pk: str, pk: str) -> Response:
-        services.availability_window_delete(window=self.get_writable_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        window = services.availability_window_update(
+            window=self.get_writable_object(), **self.validated()
+        )
+        return Response(self.get_serializer(window).data)
 
 
 @extend_schema_view(
@@ -278,28 +286,19 @@ class AvailabilityWindowViewSet(
     ),
     destroy=extend_schema(summary="Remove an availability exception", tags=["experts"]),
 )
-class AvailabilityExceptionViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, _ExpertChildViewSet
-):
+class AvailabilityExceptionViewSet(mixins.ListModelMixin, _ExpertChildViewSet):
     serializer_class = AvailabilityExceptionSerializer
+    input_serializer_class = AvailabilityExceptionInputSerializer
     queryset = AvailabilityException.objects.none()  # for the schema only: get_queryset scopes
 
     def child_queryset(self, expert: ExpertProfile) -> QuerySet[AvailabilityException]:
         return selectors.availability_exceptions_of(expert=expert)
 
-    def create(self, request: Request, expert_pk: str) -> Response:
-        expert = self.get_writable_expert()
-        serializer = AvailabilityExceptionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        exception = services.availability_exception_create(
-            expert=expert, **serializer.validated_data
-        )
-        body = AvailabilityExceptionSerializer(exception).data
-        return Response(body, status=status.HTTP_201_CREATED)
+    def create_child(self, **data):  # type: ignore[no-untyped-def]
+        return services.availability_exception_create(**data)
 
-    def destroy(self, request: Request, expert_pk: str, pk: str) -> Response:
-        services.availability_exception_delete(exception=self.get_writable_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_child(self, item: AvailabilityException) -> None:  # type: ignore[override]
+        services.availability_exception_delete(exception=item)
 
 
 @extend_schema_view(
@@ -311,25 +310,19 @@ class AvailabilityExceptionViewSet(
     ),
     destroy=extend_schema(summary="Remove a credential", tags=["experts"]),
 )
-class CredentialViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, _ExpertChildViewSet
-):
+class CredentialViewSet(mixins.ListModelMixin, _ExpertChildViewSet):
     serializer_class = CredentialSerializer
+    input_serializer_class = CredentialInputSerializer
     queryset = Credential.objects.none()  # for the schema only: get_queryset scopes
 
     def child_queryset(self, expert: ExpertProfile) -> QuerySet[Credential]:
         return selectors.credentials_of(expert=expert)
 
-    def create(self, request: Request, expert_pk: str) -> Response:
-        expert = self.get_writable_expert()
-        serializer = CredentialInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        credential = services.credential_add(expert=expert, **serializer.validated_data)
-        return Response(CredentialSerializer(credential).data, status=status.HTTP_201_CREATED)
+    def create_child(self, **data):  # type: ignore[no-untyped-def]
+        return services.credential_add(**data)
 
-    def destroy(self, request: Request, expert_pk: str, pk: str) -> Response:
-        services.credential_delete(credential=self.get_writable_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_child(self, item: Credential) -> None:  # type: ignore[override]
+        services.credential_delete(credential=item)
 
 
 # --- support requests ------------------------------------------------------------------------

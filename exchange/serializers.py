@@ -75,7 +75,19 @@ class SpecialismInputSerializer(serializers.Serializer):
         return attrs
 
 
-class ExpertProfileInputSerializer(serializers.Serializer):
+class _ScopedSchoolMixin:
+    """``school_queryset``: the schools the caller may name (a foreign key in a body is
+    checked against the caller's scope). Without it the field is dropped (updates)."""
+
+    def __init__(self, *args, school_queryset=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        if school_queryset is None:
+            self.fields.pop("school")  # type: ignore[attr-defined]
+        else:
+            self.fields["school"].queryset = school_queryset  # type: ignore[attr-defined]
+
+
+class ExpertProfileInputSerializer(_ScopedSchoolMixin, serializers.Serializer):
     school = serializers.PrimaryKeyRelatedField(
         queryset=School.objects.none(),
         help_text="URN of the home school (where you hold an expert role).",
@@ -95,13 +107,6 @@ class ExpertProfileInputSerializer(serializers.Serializer):
     days_per_term = serializers.IntegerField(min_value=0, max_value=70, required=False)
     is_paused = serializers.BooleanField(required=False)
     specialisms = SpecialismInputSerializer(many=True, min_length=1, max_length=40)
-
-    def __init__(self, *args, school_queryset=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        if school_queryset is None:
-            self.fields.pop("school")
-        else:
-            self.fields["school"].queryset = school_queryset
 
     def validate_specialisms(self, value: list[dict]) -> list[dict]:
         keys = [(item.get("need"), item.get("topic")) for item in value]
@@ -286,7 +291,7 @@ class PreferredWindowSerializer(serializers.ModelSerializer):
         return _start_before_end(attrs)
 
 
-class SupportRequestInputSerializer(serializers.Serializer):
+class SupportRequestInputSerializer(_ScopedSchoolMixin, serializers.Serializer):
     school = serializers.PrimaryKeyRelatedField(
         queryset=School.objects.none(),
         required=False,
@@ -326,13 +331,6 @@ class SupportRequestInputSerializer(serializers.Serializer):
     )
     video_acceptable = serializers.BooleanField(required=False)
     preferred_windows = PreferredWindowSerializer(many=True, required=False, max_length=30)
-
-    def __init__(self, *args, school_queryset=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        if school_queryset is None:
-            self.fields.pop("school")
-        else:
-            self.fields["school"].queryset = school_queryset
 
     def validate_parental_consent_date(self, value):  # type: ignore[no-untyped-def]
         if value and value > timezone.localdate():
