@@ -116,6 +116,18 @@ REQUEST_STORIES = [
     ),
 ]
 
+# The phase and year groups each story describes (None: fits any phase).
+STORY_PHASES: list[tuple[str | None, list[int] | None]] = [
+    ("primary", [3]),
+    ("secondary", [8]),
+    ("primary", [0]),
+    ("primary", [5]),
+    ("secondary", [7]),
+    ("primary", [1]),
+    (None, None),
+    ("secondary", [9]),
+]
+
 
 @dataclass(frozen=True)
 class DemoUser:
@@ -274,8 +286,16 @@ def _requests(rng: random.Random, password: str) -> None:
             owner = _user(f"senco{index}@{DEMO_DOMAIN}", password, f"SENCO {index}")
             Membership.objects.get_or_create(user=owner, role=Role.SENCO, school=school)
         for offset in range(2):
-            code, title, context, tried, outcome = REQUEST_STORIES[(index + offset) % 8]
-            secondary = school.phase in {"secondary", "all_through"} and offset == 0
+            phases = {"primary": {"primary"}, "secondary": {"secondary"}}.get(
+                school.phase, {"primary", "secondary"}
+            )
+            fitting = [i for i, (p, _) in enumerate(STORY_PHASES) if p is None or p in phases]
+            story = fitting[(index + offset) % len(fitting)]
+            code, title, context, tried, outcome = REQUEST_STORIES[story]
+            phase, years = STORY_PHASES[story]
+            phase = phase or ("primary" if "primary" in phases else "secondary")
+            secondary = phase == "secondary"
+            years = years or ([rng.randint(7, 9)] if secondary else [rng.randint(1, 6)])
             request = services.support_request_create(
                 school=school,
                 created_by=owner,
@@ -285,7 +305,7 @@ def _requests(rng: random.Random, password: str) -> None:
                 primary_need=needs[code],
                 topics=[topics[slug] for slug in TOPICS_BY_NEED[code][:2]],
                 phase=EducationPhase.SECONDARY if secondary else EducationPhase.PRIMARY,
-                year_groups=[rng.randint(7, 9)] if secondary else [rng.randint(1, 6)],
+                year_groups=years,
                 sen_status=rng.choice(["ehcp", "sen_support", "mixed"]),
                 context=context,
                 tried_so_far=tried,
