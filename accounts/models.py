@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -12,7 +12,8 @@ from accounts.enums import Phase, Role, SchoolKind
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def normalize_email(self, email: str | None) -> str:
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
         # The whole address, not only the domain: logins are case-insensitive.
         return (email or "").strip().lower()
 
@@ -44,11 +45,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]

@@ -123,7 +123,9 @@ class SchoolSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Role.choices)))
     def get_my_roles(self, school: School) -> list[str]:
-        return sorted({membership.role for membership in school.caller_memberships})
+        # ``caller_memberships`` is the selector's Prefetch(to_attr=...).
+        memberships = school.caller_memberships  # type: ignore[attr-defined]
+        return sorted({membership.role for membership in memberships})
 
 
 class TrustSerializer(serializers.ModelSerializer):

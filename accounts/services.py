@@ -163,7 +163,7 @@ def token_create(*, user: User) -> tuple[AuthToken, str]:
             surplus = tokens.order_by("-created").values_list("digest", flat=True)[limit - 1 :]
             AuthToken.objects.filter(digest__in=list(surplus)).delete()
         instance, secret = AuthToken.objects.create(user=user)
-    update_last_login(None, user)
+    update_last_login(type(user), user)
     return instance, secret
 
 

@@ -1,6 +1,6 @@
 """OpenAPI generation: every operation documents the errors it can answer with."""
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -48,7 +48,9 @@ def error_response(code: int | str) -> OpenApiResponse:
 class ExchangeAutoSchema(AutoSchema):
     """Adds the error responses an operation can give, so no view has to repeat them."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:  # type: ignore[override]
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
             if code not in responses:

@@ -1,10 +1,12 @@
 from datetime import timedelta
+from typing import cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from exchange import services
 from exchange.enums import VerificationStatus
 from exchange.models import (
@@ -19,6 +21,12 @@ from exchange.models import (
     SupportRequest,
     Topic,
 )
+
+
+def _admin(request: HttpRequest) -> User:
+    """Admin views run only for signed-in staff: narrows ``request.user`` for the services."""
+    return cast(User, request.user)
+
 
 # --- taxonomy --------------------------------------------------------------------------------
 
@@ -149,7 +157,7 @@ class ExpertProfileAdmin(admin.ModelAdmin):
         pending = Credential.objects.filter(expert__in=queryset, status=VerificationStatus.PENDING)
         for credential in pending:
             services.credential_set_status(
-                credential=credential, status=VerificationStatus.VERIFIED, by=request.user
+                credential=credential, status=VerificationStatus.VERIFIED, by=_admin(request)
             )
         self.message_user(request, "Pending credentials verified.", messages.SUCCESS)
 
@@ -180,14 +188,14 @@ class CredentialAdmin(admin.ModelAdmin):
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         for credential in queryset:
             services.credential_set_status(
-                credential=credential, status=VerificationStatus.VERIFIED, by=request.user
+                credential=credential, status=VerificationStatus.VERIFIED, by=_admin(request)
             )
 
     @admin.action(description="Mark the selected credentials rejected")
     def mark_rejected(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         for credential in queryset:
             services.credential_set_status(
-                credential=credential, status=VerificationStatus.REJECTED, by=request.user
+                credential=credential, status=VerificationStatus.REJECTED, by=_admin(request)
             )
 
 
@@ -204,8 +212,7 @@ class StatusChangeInline(admin.TabularInline):
 
     model = StatusChange
     extra = 0
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import gias
 from accounts.enums import Role, SchoolKind
-from accounts.models import Membership, School, User
+from accounts.models import Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
 from exchange import services
 from exchange.enums import (
@@ -182,21 +182,20 @@ def _role_users(password: str) -> list[DemoUser]:
     mainstream = next(school for school in _open(SchoolKind.MAINSTREAM) if school.trust_id)
     specials = _open(SchoolKind.SPECIAL)
     special = next((s for s in specials if s.region == mainstream.region), specials[0])
-    people = [
-        ("admin", "Platform Admin", None, None),
-        ("senco", "Sam Senco", Role.SENCO, mainstream),
-        ("staff", "Jo Teacher", Role.SCHOOL_STAFF, mainstream),
-        ("expert", "Alex Expert", Role.EXPERT, special),
-        ("coordinator", "Chris Coordinator", Role.TRUST_COORDINATOR, mainstream.trust),
+    people: list[tuple[str, str, str | None, School | None, Trust | None]] = [
+        ("admin", "Platform Admin", None, None, None),
+        ("senco", "Sam Senco", Role.SENCO, mainstream, None),
+        ("staff", "Jo Teacher", Role.SCHOOL_STAFF, mainstream, None),
+        ("expert", "Alex Expert", Role.EXPERT, special, None),
+        ("coordinator", "Chris Coordinator", Role.TRUST_COORDINATOR, None, mainstream.trust),
     ]
     result = []
-    for local_part, full_name, role, place in people:
+    for local_part, full_name, role, school, trust in people:
         email = f"{local_part}@{DEMO_DOMAIN}"
         user = _user(email, password, full_name, admin=role is None)
-        if role == Role.TRUST_COORDINATOR:
-            Membership.objects.get_or_create(user=user, role=role, trust=place)
-        elif role is not None:
-            Membership.objects.get_or_create(user=user, role=role, school=place)
+        if role is not None:
+            Membership.objects.get_or_create(user=user, role=role, school=school, trust=trust)
+        place = school or trust
         result.append(DemoUser(email, role or "platform admin", str(place or "all")))
     return result
 
@@ -206,7 +205,7 @@ def _experts(rng: random.Random, password: str) -> None:
     topics = {topic.slug: topic for topic in Topic.objects.all()}
     today = timezone.localdate()
     demo_expert = User.objects.get(email=f"expert@{DEMO_DOMAIN}")
-    home = demo_expert.memberships.get(role=Role.EXPERT).school
+    home = School.objects.get(memberships__user=demo_expert, memberships__role=Role.EXPERT)
     schools = [home, *[s for s in _open(SchoolKind.SPECIAL) if s != home][: EXPERT_SCHOOLS - 1]]
     for index, school in enumerate(schools):
         if index == 0:
@@ -269,7 +268,7 @@ def _requests(rng: random.Random, password: str) -> None:
     topics = {topic.slug: topic for topic in Topic.objects.all()}
     needs = {need.code: need for need in Need.objects.all()}
     senco = User.objects.get(email=f"senco@{DEMO_DOMAIN}")
-    first = senco.memberships.get(role=Role.SENCO).school
+    first = School.objects.get(memberships__user=senco, memberships__role=Role.SENCO)
     schools = [first, *[s for s in _open(SchoolKind.MAINSTREAM) if s != first]]
     statuses = [
         RequestStatus.DRAFT,
@@ -327,7 +326,7 @@ def _requests(rng: random.Random, password: str) -> None:
 
 
 def _move_to(request: SupportRequest, target: str, by: User) -> None:
-    paths = {
+    paths: dict[str, list[str]] = {
         RequestStatus.DRAFT: [],
         RequestStatus.SUBMITTED: [RequestStatus.SUBMITTED],
         RequestStatus.CANCELLED: [RequestStatus.SUBMITTED, RequestStatus.CANCELLED],
@@ -337,7 +336,7 @@ def _move_to(request: SupportRequest, target: str, by: User) -> None:
             RequestStatus.UNMATCHED,
         ],
     }
-    reasons = {
+    reasons: dict[str, str] = {
         RequestStatus.CANCELLED: "The pupils' needs are now met by the LA's outreach team.",
         RequestStatus.UNMATCHED: "No verified expert within travel distance has capacity.",
     }

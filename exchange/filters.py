@@ -71,25 +71,27 @@ class ExpertFilter(django_filters.FilterSet):
             if within_km is not None:
                 raise ValidationError({"within_km": ["Needs `near` (a school URN)."]})
             return queryset
-        origin = School.objects.filter(urn=near, easting__isnull=False).first()
-        if origin is None:
+        origin = School.objects.filter(urn=near).first()
+        if origin is None or origin.easting is None or origin.northing is None:
             raise ValidationError({"near": ["No school with this URN and a known location."]})
-        return experts_by_distance(queryset, origin, within_km)
+        return experts_by_distance(queryset, (origin.easting, origin.northing), within_km)
 
 
 def experts_by_distance(
-    queryset: QuerySet[ExpertProfile], origin: School, within_km: float | None
+    queryset: QuerySet[ExpertProfile], origin: tuple[int, int], within_km: float | None
 ) -> QuerySet[ExpertProfile]:
-    """British National Grid metres: plain Euclidean distance between home schools."""
+    """British National Grid metres (easting, northing): plain Euclidean distance between
+    home schools."""
+    easting, northing = origin
     if within_km is not None:
         # A bounding box first, so an index on (easting, northing) can narrow the rows.
         radius = within_km * 1000
         queryset = queryset.filter(
-            school__easting__range=(origin.easting - radius, origin.easting + radius),
-            school__northing__range=(origin.northing - radius, origin.northing + radius),
+            school__easting__range=(easting - radius, easting + radius),
+            school__northing__range=(northing - radius, northing + radius),
         )
-    dx = Cast(F("school__easting"), FloatField()) - float(origin.easting)
-    dy = Cast(F("school__northing"), FloatField()) - float(origin.northing)
+    dx = Cast(F("school__easting"), FloatField()) - float(easting)
+    dy = Cast(F("school__northing"), FloatField()) - float(northing)
     queryset = queryset.annotate(distance_m=Sqrt(dx * dx + dy * dy))
     if within_km is not None:
         queryset = queryset.filter(distance_m__lte=within_km * 1000)

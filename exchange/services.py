@@ -189,7 +189,9 @@ def _lock_and_check_overlap(
     ExpertProfile.objects.select_for_update().filter(pk=expert.pk).first()
     overlapping = AvailabilityWindow.objects.filter(
         expert=expert, weekday=weekday, start_time__lt=end, end_time__gt=start
-    ).exclude(pk=exclude_pk)
+    )
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
     clash = overlapping.first()
     if clash is not None:
         raise ApplicationError(
