@@ -154,11 +154,13 @@ class ExpertProfileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Verify the pending credentials of the selected experts")
     def verify_credentials(self, request: HttpRequest, queryset: QuerySet[ExpertProfile]) -> None:
-        pending = Credential.objects.filter(expert__in=queryset, status=VerificationStatus.PENDING)
-        for credential in pending:
-            services.credential_set_status(
-                credential=credential, status=VerificationStatus.VERIFIED, by=_admin(request)
-            )
+        services.credentials_set_status(
+            credentials=Credential.objects.filter(
+                expert__in=queryset, status=VerificationStatus.PENDING
+            ),
+            status=VerificationStatus.VERIFIED,
+            by=_admin(request),
+        )
         self.message_user(request, "Pending credentials verified.", messages.SUCCESS)
 
     @admin.action(description="Suspend the selected experts")
@@ -186,17 +188,15 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark the selected credentials verified")
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-        for credential in queryset:
-            services.credential_set_status(
-                credential=credential, status=VerificationStatus.VERIFIED, by=_admin(request)
-            )
+        services.credentials_set_status(
+            credentials=queryset, status=VerificationStatus.VERIFIED, by=_admin(request)
+        )
 
     @admin.action(description="Mark the selected credentials rejected")
     def mark_rejected(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-        for credential in queryset:
-            services.credential_set_status(
-                credential=credential, status=VerificationStatus.REJECTED, by=_admin(request)
-            )
+        services.credentials_set_status(
+            credentials=queryset, status=VerificationStatus.REJECTED, by=_admin(request)
+        )
 
 
 # --- support requests ------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -365,11 +367,15 @@ class SupportRequestViewSet(
             raise PermissionDenied("Only the school's staff can change this request.")
         return support_request
 
-    def _movable(self) -> SupportRequest:
+    def _move(self, service: Callable[..., SupportRequest]) -> Response:
+        """A SENCO's transition: check the role, validate the reason, call the service."""
         support_request = self.get_object()
         if not permissions.can_move_request(self.request.user, support_request):
             raise PermissionDenied("Only the school's SENCO can do this.")
-        return support_request
+        serializer = TransitionInputSerializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        service(support_request=support_request, by=self.request.user, **serializer.validated_data)
+        return self._render(support_request)
 
     @extend_schema(
         summary="Raise a support request (as a draft)",
@@ -448,9 +454,7 @@ class SupportRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        support_request = self._movable()
-        services.support_request_submit(support_request=support_request, by=request.user)
-        return self._render(support_request)
+        return self._move(services.support_request_submit)
 
     @extend_schema(
         summary="Cancel a request (SENCO)",
@@ -459,13 +463,7 @@ class SupportRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        support_request = self._movable()
-        serializer = TransitionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.support_request_cancel(
-            support_request=support_request, by=request.user, **serializer.validated_data
-        )
-        return self._render(support_request)
+        return self._move(services.support_request_cancel)
 
     @extend_schema(
         summary="Close a completed or unmatched request (SENCO)",
@@ -474,13 +472,7 @@ class SupportRequestViewSet(
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
-        support_request = self._movable()
-        serializer = TransitionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.support_request_close(
-            support_request=support_request, by=request.user, **serializer.validated_data
-        )
-        return self._render(support_request)
+        return self._move(services.support_request_close)
 
     @extend_schema(
         summary="A request's status history",

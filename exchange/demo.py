@@ -28,7 +28,7 @@ from exchange.enums import (
     RequestStatus,
     VerificationStatus,
 )
-from exchange.models import ExpertProfile, Need, SupportRequest, Topic
+from exchange.models import Credential, ExpertProfile, Need, SupportRequest, Topic
 
 SAMPLE_GIAS_FILE = Path(settings.BASE_DIR) / "data" / "gias_sample.csv"
 DEMO_DOMAIN = "demo.exchange"
@@ -248,7 +248,11 @@ def _experts(rng: random.Random, password: str) -> None:
         if index == 7:
             services.expert_profile_update(expert=expert, is_paused=True)
         qts = services.credential_add(expert=expert, kind=CredentialKind.QTS)
-        services.credential_set_status(credential=qts, status=VerificationStatus.VERIFIED, by=user)
+        services.credentials_set_status(
+            credentials=Credential.objects.filter(pk=qts.pk),
+            status=VerificationStatus.VERIFIED,
+            by=user,
+        )
         for code in codes:
             if code in {"HI", "VI", "MSI"}:
                 kind = {"HI": "mq_hearing", "VI": "mq_vision", "MSI": "mq_multi_sensory"}[code]

@@ -105,9 +105,14 @@ class SupportRequestFilter(django_filters.FilterSet):
         help_text="Repeat to match several.",
     )
     need = django_filters.ChoiceFilter(
-        choices=NEED_CHOICES, method="filter_need", help_text="Has this need (any position)."
+        field_name="needs__code",
+        choices=NEED_CHOICES,
+        method="filter_many",
+        help_text="Has this need (any position).",
     )
-    topic = django_filters.CharFilter(method="filter_topic", help_text="Has this topic slug.")
+    topic = django_filters.CharFilter(
+        field_name="topics__slug", method="filter_many", help_text="Has this topic slug."
+    )
     school = django_filters.NumberFilter(field_name="school_id", help_text="School URN.")
     la = django_filters.CharFilter(field_name="school__local_authority__code")
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
@@ -118,10 +123,7 @@ class SupportRequestFilter(django_filters.FilterSet):
         model = SupportRequest
         fields: list[str] = []
 
-    def filter_need(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(pk__in=SupportRequest.objects.filter(needs__code=value).values("pk"))
-
-    def filter_topic(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            pk__in=SupportRequest.objects.filter(topics__slug=value).values("pk")
-        )
+    def filter_many(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # A subquery, not a join: a request with several matching rows is listed once.
+        matching = SupportRequest.objects.filter(**{name: value}).values("pk")
+        return queryset.filter(pk__in=matching)

@@ -6,6 +6,7 @@ from datetime import date, time
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.enums import Role
@@ -147,12 +148,9 @@ def credential_delete(*, credential: Credential) -> None:
     credential.delete()
 
 
-def credential_set_status(*, credential: Credential, status: str, by: User) -> Credential:
-    credential.status = status
-    credential.verified_by = by
-    credential.verified_at = timezone.now()
-    credential.save(update_fields=["status", "verified_by", "verified_at"])
-    return credential
+def credentials_set_status(*, credentials: QuerySet[Credential], status: str, by: User) -> int:
+    """Verifies or rejects credentials, recording who did it and when."""
+    return credentials.update(status=status, verified_by=by, verified_at=timezone.now())
 
 
 # --- availability ----------------------------------------------------------------------------
@@ -383,10 +381,15 @@ def _illegal_transition(current: str, to_status: str, concurrent: bool = False) 
     )
 
 
-def support_request_submit(*, support_request: SupportRequest, by: User) -> SupportRequest:
+def support_request_submit(
+    *, support_request: SupportRequest, by: User, reason: str = ""
+) -> SupportRequest:
     """``draft → submitted``; matching starts from here."""
     return support_request_transition(
-        support_request_id=support_request.pk, to_status=RequestStatus.SUBMITTED, by=by
+        support_request_id=support_request.pk,
+        to_status=RequestStatus.SUBMITTED,
+        by=by,
+        reason=reason,
     )
 
 

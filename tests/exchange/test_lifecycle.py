@@ -290,8 +290,8 @@ def test_senco_moves_a_request_through_the_api_or_gets_409(client_for, senco, ac
         [change] = StatusChange.objects.filter(request=support_request)
         assert (change.from_status, change.to_status) == (from_status, to_status)
         assert change.changed_by == senco.user
-        # Submitting takes no reason; cancelling and closing record it.
-        assert change.reason == ("" if action == "submit" else "Agreed with staff.")
+        # Every SENCO action records the reason its request body documents.
+        assert change.reason == "Agreed with staff."
         if action == "submit":
             assert body["submitted_at"] is not None
     else:
