@@ -144,6 +144,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
     "visibility_timeout": 3600,
 }
+# Publishing gives up quickly when the broker is down: the outbox keeps the message and the
+# sweep publishes it later, so a web request never waits long on Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "exchange.outbox_sweep", "schedule": 60.0},
+    "expire-proposals": {"task": "matching.expire_proposals", "schedule": 15 * 60.0},
+    "matching-round": {
+        "task": "matching.run_round",
+        "schedule": env.int("MATCHING_ROUND_MINUTES", default=60) * 60.0,
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

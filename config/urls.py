@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import apis as accounts_apis
 from config import health
 from exchange import apis as exchange_apis
+from matching import apis as matching_apis
 
 router = SimpleRouter(trailing_slash="")
 router.register("schools", accounts_apis.SchoolViewSet, basename="school")
@@ -29,6 +30,18 @@ router.register(
     basename="expert-credential",
 )
 router.register("requests", exchange_apis.SupportRequestViewSet, basename="support-request")
+router.register(
+    r"requests/(?P<request_pk>\d+)/proposals",
+    matching_apis.RequestProposalViewSet,
+    basename="request-proposal",
+)
+router.register("proposals", matching_apis.ProposalViewSet, basename="proposal")
+router.register("matching-runs", matching_apis.MatchingRunViewSet, basename="matching-run")
+router.register(
+    "matching-policy/versions",
+    matching_apis.MatchingPolicyVersionViewSet,
+    basename="matching-policy-version",
+)
 
 api_v1 = [
     path("auth/token", accounts_apis.TokenObtainView.as_view(), name="auth-token"),
@@ -40,6 +53,7 @@ api_v1 = [
         name="auth-revoke-all",
     ),
     path("me", accounts_apis.MeView.as_view(), name="me"),
+    path("matching-policy", matching_apis.MatchingPolicyView.as_view(), name="matching-policy"),
     *router.urls,
 ]
 

@@ -18,7 +18,12 @@ class Level(models.TextChoices):
     LEAD = "lead", "Lead"
 
 
-LEVEL_RANK = {Level.AWARE: 1, Level.PRACTITIONER: 2, Level.SPECIALIST: 3, Level.LEAD: 4}
+LEVEL_RANK: dict[str, int] = {
+    Level.AWARE: 1,
+    Level.PRACTITIONER: 2,
+    Level.SPECIALIST: 3,
+    Level.LEAD: 4,
+}
 
 
 class EducationPhase(models.TextChoices):

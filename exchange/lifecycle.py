@@ -4,7 +4,9 @@ from exchange.enums import RequestStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
-    S.SUBMITTED: frozenset({S.MATCHING, S.CANCELLED}),
+    # A worker picks a submitted request up (matching); a matching round may also serve it,
+    # or find no expert for it, directly.
+    S.SUBMITTED: frozenset({S.MATCHING, S.PROPOSED, S.UNMATCHED, S.CANCELLED}),
     S.MATCHING: frozenset({S.PROPOSED, S.UNMATCHED, S.CANCELLED}),
     # Back to matching when every proposed expert declined or the proposals expired.
     S.PROPOSED: frozenset({S.ACCEPTED, S.MATCHING, S.UNMATCHED, S.CANCELLED}),
@@ -13,8 +15,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # Back to accepted when the booked session is cancelled and must be rebooked.
     S.SCHEDULED: frozenset({S.COMPLETED, S.ACCEPTED, S.CANCELLED}),
     S.COMPLETED: frozenset({S.CLOSED}),
-    # Retried when new capacity appears; closed when the school gives up.
-    S.UNMATCHED: frozenset({S.MATCHING, S.CANCELLED, S.CLOSED}),
+    # Retried (by a worker or a matching round) when new capacity appears; closed when the
+    # school gives up.
+    S.UNMATCHED: frozenset({S.MATCHING, S.PROPOSED, S.CANCELLED, S.CLOSED}),
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }

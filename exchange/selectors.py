@@ -1,6 +1,6 @@
 """Reads scoped to the caller. Every exchange queryset the API serves starts here."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.enums import Role, SchoolKind
 from accounts.models import School, User
@@ -69,7 +69,10 @@ def credentials_of(*, expert: ExpertProfile) -> QuerySet[Credential]:
 
 def support_requests_visible_to(*, user: User) -> QuerySet[SupportRequest]:
     """Staff and SENCOs see their schools' requests; trust coordinators read their trusts'
-    schools' requests; admins see all. (Experts will see requests proposed to them.)"""
+    schools' requests; experts the requests proposed to them; admins see all."""
+    # Imported here: matching builds on the exchange, not the other way round.
+    from matching.models import Proposal
+
     requests = SupportRequest.objects.select_related(
         "school__local_authority", "school__trust", "primary_need"
     ).prefetch_related("needs", "topics", "preferred_windows")
@@ -79,6 +82,7 @@ def support_requests_visible_to(*, user: User) -> QuerySet[SupportRequest]:
     return requests.filter(
         Q(school_id__in=scope.schools(*SCHOOL_REQUEST_ROLES))
         | Q(school__trust_id__in=scope.trust_ids)
+        | Exists(Proposal.objects.filter(request_id=OuterRef("pk"), expert__user_id=user.pk))
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import Membership, School, User
 from config.errors import ApplicationError, ConflictError
-from exchange import lifecycle, privacy
+from exchange import lifecycle, outbox, privacy
 from exchange.enums import RequestScope, RequestStatus, VerificationStatus
 from exchange.models import (
     FORMAT_FLAGS,
@@ -384,25 +384,35 @@ def _illegal_transition(current: str, to_status: str, concurrent: bool = False) 
 def support_request_submit(
     *, support_request: SupportRequest, by: User, reason: str = ""
 ) -> SupportRequest:
-    """``draft → submitted``; matching starts from here."""
-    return support_request_transition(
-        support_request_id=support_request.pk,
-        to_status=RequestStatus.SUBMITTED,
-        by=by,
-        reason=reason,
-    )
+    """``draft → submitted``; a worker then proposes experts (through the outbox, so the
+    task exists exactly when the submission commits)."""
+    with transaction.atomic():
+        submitted = support_request_transition(
+            support_request_id=support_request.pk,
+            to_status=RequestStatus.SUBMITTED,
+            by=by,
+            reason=reason,
+        )
+        outbox.enqueue("matching.propose_for_request", support_request_id=support_request.pk)
+    return submitted
 
 
 def support_request_cancel(
     *, support_request: SupportRequest, by: User, reason: str = ""
 ) -> SupportRequest:
-    """Any open status → ``cancelled``."""
-    return support_request_transition(
-        support_request_id=support_request.pk,
-        to_status=RequestStatus.CANCELLED,
-        by=by,
-        reason=reason,
-    )
+    """Any open status → ``cancelled``; undecided proposals are withdrawn."""
+    # Imported here: matching builds on the exchange, not the other way round.
+    from matching.services import proposals_withdraw_for_request
+
+    with transaction.atomic():
+        cancelled = support_request_transition(
+            support_request_id=support_request.pk,
+            to_status=RequestStatus.CANCELLED,
+            by=by,
+            reason=reason,
+        )
+        proposals_withdraw_for_request(support_request_id=support_request.pk)
+    return cancelled
 
 
 def support_request_close(

@@ -1,0 +1,417 @@
+"""Reads for matching: the active policy, candidate experts narrowed in the database, the
+facts the pure scoring needs (built in a fixed number of queries, however many rows), and
+proposal and run querysets scoped to the caller."""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import caller_scope
+from exchange.enums import IN_PERSON_FORMATS, LEVEL_RANK, RequestStatus, VerificationStatus
+from exchange.models import (
+    FORMAT_FLAGS,
+    PHASE_FLAGS,
+    AvailabilityException,
+    AvailabilityWindow,
+    Credential,
+    ExpertProfile,
+    PreferredWindow,
+    Specialism,
+    SupportRequest,
+)
+from exchange.selectors import SCHOOL_REQUEST_ROLES
+from matching.enums import ProposalStatus
+from matching.models import MatchingPolicy, MatchingRun, Proposal
+from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats
+
+LONDON = ZoneInfo("Europe/London")
+# Requests a matching round (or a retry) may serve: not yet proposed to anyone.
+WAITING_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.MATCHING, RequestStatus.UNMATCHED)
+# The furthest any expert travels for a visit (the profile's validator): the outer bounding box.
+MAX_TRAVEL_KM = 300
+# Fairness across schools counts the sessions a school was given in this many days.
+SCHOOL_FAIRNESS_DAYS = 90
+
+
+def local_today() -> date:
+    return timezone.localdate(timezone=LONDON)
+
+
+def month_start(today: date) -> datetime:
+    return datetime.combine(today.replace(day=1), time.min, tzinfo=LONDON)
+
+
+def matching_policy_active() -> MatchingPolicy:
+    policy = MatchingPolicy.objects.filter(is_active=True).first()
+    if policy is None:
+        # The data migration creates version 1; this only guards a hand-emptied table.
+        policy, _ = MatchingPolicy.objects.get_or_create(version=1, defaults={"is_active": True})
+    return policy
+
+
+# --- capacity -----------------------------------------------------------------------------
+
+
+def holds_filter(today: date, prefix: str = "") -> Q:
+    """Proposals that hold a unit of an expert's capacity this month: undecided ones, and
+    ones accepted this month."""
+    return Q(**{f"{prefix}status": ProposalStatus.PROPOSED}) | Q(
+        **{
+            f"{prefix}status": ProposalStatus.ACCEPTED,
+            f"{prefix}decided_at__gte": month_start(today),
+        }
+    )
+
+
+def expert_loads(*, expert_ids: Iterable[int], today: date) -> dict[int, int]:
+    rows = (
+        Proposal.objects.filter(holds_filter(today), expert_id__in=list(expert_ids))
+        .values("expert_id")
+        .annotate(n=Count("id"))
+        .values_list("expert_id", "n")
+    )
+    return dict(rows)
+
+
+def _load_subquery(today: date) -> Subquery:
+    return Subquery(
+        Proposal.objects.filter(holds_filter(today), expert_id=OuterRef("pk"))
+        .order_by()
+        .values("expert_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+
+
+def experts_accepting_work(*, today: date) -> QuerySet[ExpertProfile]:
+    """Verified, unsuspended, unpaused experts with capacity left this month."""
+    return (
+        ExpertProfile.objects.filter(is_verified=True, is_suspended=False, is_paused=False)
+        .annotate(load=Coalesce(_load_subquery(today), 0))
+        .filter(load__lt=F("sessions_per_month"))
+    )
+
+
+def candidate_experts(
+    *,
+    support_request: SupportRequest,
+    policy: MatchingPolicy,
+    today: date,
+    exclude_expert_ids: Iterable[int] = (),
+) -> QuerySet[ExpertProfile]:
+    """Narrows in the database to experts who could possibly take the request: accepting
+    work with capacity left, covering one of its needs, serving its phase, offering an
+    acceptable format, and inside a bounding box on the British National Grid around the
+    school. Scoring then applies every hard constraint exactly."""
+    experts = ExpertProfile.objects.exclude(pk__in=list(exclude_expert_ids))
+    if not policy.allow_own_school:
+        experts = experts.exclude(school_id=support_request.school_id)
+    for _, narrow in _candidate_stages(support_request, policy, today):
+        experts = narrow(experts)
+    return experts
+
+
+def candidate_funnel(
+    *, support_request: SupportRequest, policy: MatchingPolicy, today: date
+) -> Counter[str]:
+    """How many experts each database narrowing step removed (an ``Exclusion`` code each):
+    the reasons a request had no candidate at all, in one count query per step."""
+    experts = ExpertProfile.objects.all()
+    before = experts.count()
+    removed: Counter[str] = Counter()
+    for reason, narrow in _candidate_stages(support_request, policy, today):
+        experts = narrow(experts)
+        after = experts.count()
+        removed[reason] += before - after
+        before = after
+    return +removed
+
+
+Narrowing = Callable[[QuerySet[ExpertProfile]], QuerySet[ExpertProfile]]
+
+
+def _candidate_stages(
+    support_request: SupportRequest, policy: MatchingPolicy, today: date
+) -> list[tuple[str, Narrowing]]:
+    need_ids = list(support_request.needs.values_list("pk", flat=True))
+    formats = acceptable_formats(support_request.format, support_request.video_acceptable)
+    stages: list[tuple[str, Narrowing]] = [
+        (
+            Exclusion.NOT_ACCEPTING,
+            lambda qs: qs.filter(is_verified=True, is_suspended=False, is_paused=False),
+        ),
+        (
+            Exclusion.NO_CAPACITY,
+            lambda qs: qs.annotate(load=Coalesce(_load_subquery(today), 0)).filter(
+                load__lt=F("sessions_per_month")
+            ),
+        ),
+        (
+            Exclusion.NO_NEED_OVERLAP,
+            lambda qs: qs.filter(
+                Exists(Specialism.objects.filter(expert=OuterRef("pk"), need_id__in=need_ids))
+            ),
+        ),
+        (Exclusion.PHASE, lambda qs: qs.filter(**{PHASE_FLAGS[support_request.phase]: True})),
+        (Exclusion.FORMAT, lambda qs: qs.filter(_any_flag(FORMAT_FLAGS[f] for f in formats))),
+    ]
+    school = support_request.school
+    if school.easting is None or school.northing is None:
+        return stages
+    east, north = school.easting, school.northing
+    remote = any(f not in IN_PERSON_FORMATS for f in formats)
+    in_person = any(f in IN_PERSON_FORMATS for f in formats)
+    reach_m = max(policy.video_reach_km if remote else 0, MAX_TRAVEL_KM if in_person else 0)
+    reach_m *= 1000
+    stages.append(
+        (
+            Exclusion.OUT_OF_REACH if remote else Exclusion.TOO_FAR,
+            lambda qs: qs.filter(
+                school__easting__range=(east - reach_m, east + reach_m),
+                school__northing__range=(north - reach_m, north + reach_m),
+            ),
+        )
+    )
+    if not remote:
+        # Each expert's own travel distance, still as a box: the exact circle is scoring's.
+        travel_m = F("max_travel_km") * 1000
+        stages.append(
+            (
+                Exclusion.TOO_FAR,
+                lambda qs: qs.filter(
+                    school__easting__gte=east - travel_m,
+                    school__easting__lte=east + travel_m,
+                    school__northing__gte=north - travel_m,
+                    school__northing__lte=north + travel_m,
+                ),
+            )
+        )
+    return stages
+
+
+def _any_flag(flags: Iterable[str]) -> Q:
+    condition = Q()
+    for flag in flags:
+        condition |= Q(**{flag: True})
+    return condition
+
+
+# --- facts for scoring --------------------------------------------------------------------
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def expert_facts(
+    *, experts: QuerySet[ExpertProfile], today: date, horizon_weeks: int
+) -> list[ExpertFacts]:
+    """Scoring facts for the experts, in six queries however many there are."""
+    rows = list(
+        experts.values(
+            "pk",
+            "school_id",
+            "school__trust_id",
+            "school__easting",
+            "school__northing",
+            "is_verified",
+            "is_suspended",
+            "is_paused",
+            "age_min",
+            "age_max",
+            "max_travel_km",
+            "safeguarding_expires_on",
+            "sessions_per_month",
+            *FORMAT_FLAGS.values(),
+            *PHASE_FLAGS.values(),
+        )
+    )
+    ids = [row["pk"] for row in rows]
+    needs: dict[int, dict[str, int]] = defaultdict(dict)
+    topics: dict[int, dict[str, int]] = defaultdict(dict)
+    for expert_id, need_code, topic_slug, level in Specialism.objects.filter(
+        expert_id__in=ids
+    ).values_list("expert_id", "need__code", "topic__slug", "level"):
+        if need_code:
+            needs[expert_id][need_code] = LEVEL_RANK[level]
+        else:
+            topics[expert_id][topic_slug] = LEVEL_RANK[level]
+    credentials: dict[int, set[str]] = defaultdict(set)
+    for expert_id, kind in Credential.objects.filter(
+        expert_id__in=ids, status=VerificationStatus.VERIFIED
+    ).values_list("expert_id", "kind"):
+        credentials[expert_id].add(kind)
+    windows: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for expert_id, weekday, start, end in AvailabilityWindow.objects.filter(
+        expert_id__in=ids
+    ).values_list("expert_id", "weekday", "start_time", "end_time"):
+        windows[expert_id].append((weekday, _minutes(start), _minutes(end)))
+    days_off: dict[int, set[date]] = defaultdict(set)
+    for expert_id, day in AvailabilityException.objects.filter(
+        expert_id__in=ids,
+        kind="unavailable",
+        start_time__isnull=True,
+        date__range=(today, today + timedelta(weeks=horizon_weeks)),
+    ).values_list("expert_id", "date"):
+        days_off[expert_id].add(day)
+    loads = expert_loads(expert_ids=ids, today=today)
+    return [
+        ExpertFacts(
+            id=row["pk"],
+            school_urn=row["school_id"],
+            trust_id=row["school__trust_id"],
+            easting=row["school__easting"],
+            northing=row["school__northing"],
+            is_verified=row["is_verified"],
+            is_suspended=row["is_suspended"],
+            is_paused=row["is_paused"],
+            formats=frozenset(f for f, flag in FORMAT_FLAGS.items() if row[flag]),
+            phases=frozenset(p for p, flag in PHASE_FLAGS.items() if row[flag]),
+            age_min=row["age_min"],
+            age_max=row["age_max"],
+            max_travel_km=row["max_travel_km"],
+            need_levels=needs[row["pk"]],
+            topic_levels=topics[row["pk"]],
+            verified_credentials=frozenset(credentials[row["pk"]]),
+            safeguarding_expires_on=row["safeguarding_expires_on"],
+            capacity=row["sessions_per_month"],
+            load=loads.get(row["pk"], 0),
+            weekly_windows=tuple(windows[row["pk"]]),
+            unavailable_dates=frozenset(days_off[row["pk"]]),
+        )
+        for row in rows
+    ]
+
+
+def ages_of_year_groups(year_groups: Sequence[int]) -> tuple[int, ...]:
+    """Reception (0) pupils are 4–5; year N pupils are N+4 to N+5."""
+    return tuple(sorted({age for year in year_groups for age in (year + 4, year + 5)}))
+
+
+def request_facts(*, requests: QuerySet[SupportRequest], today: date) -> list[RequestFacts]:
+    """Scoring facts for the requests, in five queries however many there are."""
+    rows = list(
+        requests.values(
+            "pk",
+            "school_id",
+            "school__trust_id",
+            "school__easting",
+            "school__northing",
+            "primary_need__code",
+            "phase",
+            "year_groups",
+            "format",
+            "video_acceptable",
+            "urgency",
+            "submitted_at",
+        )
+    )
+    ids = [row["pk"] for row in rows]
+    needs: dict[int, set[str]] = defaultdict(set)
+    for request_id, code in SupportRequest.needs.through.objects.filter(
+        supportrequest_id__in=ids
+    ).values_list("supportrequest_id", "need__code"):
+        needs[request_id].add(code)
+    topics: dict[int, set[str]] = defaultdict(set)
+    for request_id, slug in SupportRequest.topics.through.objects.filter(
+        supportrequest_id__in=ids
+    ).values_list("supportrequest_id", "topic__slug"):
+        topics[request_id].add(slug)
+    windows: dict[int, list[tuple[date, int, int]]] = defaultdict(list)
+    for request_id, day, start, end in PreferredWindow.objects.filter(
+        request_id__in=ids, date__gte=today
+    ).values_list("request_id", "date", "start_time", "end_time"):
+        windows[request_id].append((day, _minutes(start), _minutes(end)))
+    received = school_sessions_received(school_ids={row["school_id"] for row in rows}, today=today)
+    return [
+        RequestFacts(
+            id=row["pk"],
+            school_urn=row["school_id"],
+            trust_id=row["school__trust_id"],
+            easting=row["school__easting"],
+            northing=row["school__northing"],
+            primary_need=row["primary_need__code"],
+            needs=frozenset(needs[row["pk"]] | {row["primary_need__code"]}),
+            topics=frozenset(topics[row["pk"]]),
+            phase=row["phase"],
+            ages=ages_of_year_groups(row["year_groups"] or []),
+            format=row["format"],
+            video_acceptable=row["video_acceptable"],
+            urgency=row["urgency"],
+            days_waiting=(
+                (today - timezone.localdate(row["submitted_at"], timezone=LONDON)).days
+                if row["submitted_at"]
+                else 0
+            ),
+            preferred_windows=tuple(windows[row["pk"]]),
+            school_sessions_received=received.get(row["school_id"], 0),
+        )
+        for row in rows
+    ]
+
+
+def school_sessions_received(*, school_ids: Iterable[int], today: date) -> dict[int, int]:
+    """Accepted proposals per school over the fairness window (sessions, once booked)."""
+    since = month_start(today) - timedelta(days=SCHOOL_FAIRNESS_DAYS)
+    rows = (
+        Proposal.objects.filter(
+            status=ProposalStatus.ACCEPTED,
+            decided_at__gte=since,
+            request__school_id__in=list(school_ids),
+        )
+        .values("request__school_id")
+        .annotate(n=Count("id"))
+        .values_list("request__school_id", "n")
+    )
+    return dict(rows)
+
+
+def waiting_requests() -> QuerySet[SupportRequest]:
+    """Requests waiting for an expert with no live proposal: what a matching round serves."""
+    live = Proposal.objects.filter(
+        request_id=OuterRef("pk"),
+        status__in=(ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED),
+    )
+    return SupportRequest.objects.filter(status__in=WAITING_STATUSES).exclude(Exists(live))
+
+
+# --- scoped reads for the API ---------------------------------------------------------------
+
+
+def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
+    """An expert sees the proposals made to them; the requesting school's staff and SENCOs,
+    and its trust's coordinators, see the proposals for its requests; admins see all."""
+    proposals = Proposal.objects.select_related(
+        "expert__school", "request__school", "request__primary_need", "policy"
+    ).prefetch_related("request__needs", "request__topics", "request__preferred_windows")
+    scope = caller_scope(user=user)
+    if scope.is_admin:
+        return proposals
+    return proposals.filter(
+        Q(expert__user_id=user.pk)
+        | Q(request__school_id__in=scope.schools(*SCHOOL_REQUEST_ROLES))
+        | Q(request__school__trust_id__in=scope.trust_ids)
+    )
+
+
+def proposals_of_request(*, support_request: SupportRequest, user: User) -> QuerySet[Proposal]:
+    return proposals_visible_to(user=user).filter(request=support_request)
+
+
+def expert_inbox(*, user: User) -> QuerySet[Proposal]:
+    """The proposals made to the caller as an expert."""
+    return proposals_visible_to(user=user).filter(expert__user_id=user.pk)
+
+
+def matching_policies() -> QuerySet[MatchingPolicy]:
+    return MatchingPolicy.objects.order_by("-version")
+
+
+def matching_runs() -> QuerySet[MatchingRun]:
+    return MatchingRun.objects.select_related("policy", "triggered_by")

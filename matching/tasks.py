@@ -1,0 +1,47 @@
+"""Celery tasks for matching: ids in, one service call, a retry policy — nothing else.
+
+Every task is idempotent (safe to redeliver): the services guard with row locks,
+compare-and-swap updates and unique constraints. Services enqueue them only through the
+outbox (``exchange.outbox.enqueue``).
+"""
+
+from celery import shared_task
+from django.db import DatabaseError
+
+# Transient failures worth retrying, with exponential backoff and jitter, a bounded number
+# of times. Domain errors are not retried: they would fail the same way again.
+RETRY = {
+    "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="matching.propose_for_request", **RETRY)
+def propose_for_request(support_request_id: int) -> int:
+    from matching.services import proposals_create_for_request
+
+    return len(proposals_create_for_request(support_request_id=support_request_id))
+
+
+@shared_task(name="matching.run_round", **RETRY)
+def run_round(trigger: str = "schedule", by_user_id: int | None = None) -> int:
+    """Returns the run's id, or 0 when another round was already running."""
+    from accounts.models import User
+    from config.errors import ConflictError
+    from matching.services import matching_round_run
+
+    by = User.objects.filter(pk=by_user_id).first() if by_user_id else None
+    try:
+        return matching_round_run(trigger=trigger, by=by).pk
+    except ConflictError:
+        return 0  # another round is running; the next beat tries again
+
+
+@shared_task(name="matching.expire_proposals", **RETRY)
+def expire_proposals() -> dict[str, int]:
+    from matching.services import proposals_expire, proposals_remind
+
+    return {"reminded": proposals_remind(), "expired": proposals_expire()}
