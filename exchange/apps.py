@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class ExchangeConfig(AppConfig):
     name = "exchange"
     verbose_name = "Exchange"
+
+    def ready(self) -> None:
+        # Register the tasks in every process (web too): the outbox publishes by name.
+        from exchange import tasks  # noqa: F401

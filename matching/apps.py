@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = "Matching"
+
+    def ready(self) -> None:
+        # Register the tasks in every process (web too): the outbox publishes by name.
+        from matching import tasks  # noqa: F401

@@ -428,14 +428,31 @@ def distance_criterion(
     )
 
 
-def _part_of_day(start_minute: int) -> str:
-    return "mornings" if start_minute < 12 * 60 else "afternoons"
-
-
 def _spoken_windows(windows: Iterable[tuple[int, int, int]]) -> str:
-    slots = sorted({(weekday, _part_of_day(start)) for weekday, start, _ in windows})
-    phrases = [f"{WEEKDAYS[weekday]} {part}" for weekday, part in slots]
+    """'Tuesday afternoons and Thursday mornings'."""
+    slots = sorted({(weekday, start >= 12 * 60) for weekday, start, _ in windows})
+    phrases = [
+        f"{WEEKDAYS[weekday]} {'afternoons' if afternoon else 'mornings'}"
+        for weekday, afternoon in slots
+    ]
     return phrases[-1] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} and {phrases[-1]}"
+
+
+def _weekly_free_minutes(expert: ExpertFacts, today: date, weeks: int) -> float:
+    """The expert's free minutes per week over the horizon, less their days off."""
+    minutes = sum(end - start for _, start, end in expert.weekly_windows)
+    horizon = today + timedelta(weeks=weeks)
+    if not any(today <= day < horizon for day in expert.unavailable_dates):
+        return minutes
+    by_weekday = Counter[int]()
+    for weekday, start, end in expert.weekly_windows:
+        by_weekday[weekday] += end - start
+    free = sum(
+        by_weekday[day.weekday()]
+        for day in (today + timedelta(days=offset) for offset in range(weeks * 7))
+        if day not in expert.unavailable_dates
+    )
+    return free / weeks
 
 
 def availability_criterion(
@@ -447,7 +464,8 @@ def availability_criterion(
     explain: bool = True,
 ) -> CriterionScore:
     """With preferred times: the share of them (in the coming weeks) that fall inside the
-    expert's weekly windows for a whole session. Without: how much weekly time is free."""
+    expert's weekly windows for a whole session. Without: how much weekly time is free,
+    less days off."""
     weeks = policy.availability_weeks
     horizon = today + timedelta(weeks=weeks)
     wanted = [w for w in request.preferred_windows if today <= w[0] < horizon]
@@ -468,11 +486,19 @@ def availability_criterion(
         return CriterionScore(Criterion.AVAILABILITY, weight, fits / len(wanted), text)
     if not expert.weekly_windows:
         return CriterionScore(Criterion.AVAILABILITY, weight, 0.0, "no weekly availability set")
-    minutes = sum(end - start for _, start, end in expert.weekly_windows)
+    minutes = _weekly_free_minutes(expert, today, weeks)
     if explain:
-        text = f"free on {_spoken_windows(expert.weekly_windows)} in the next {weeks} weeks"
+        text = (
+            f"free on {_spoken_windows(expert.weekly_windows)} in the next {weeks} weeks"
+            if minutes
+            else f"no free time in the next {weeks} weeks"
+        )
     value = min(1.0, minutes / policy.availability_target_minutes)
     return CriterionScore(Criterion.AVAILABILITY, weight, value, text)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def urgency_criterion(request: RequestFacts, weight: int, explain: bool = True) -> CriterionScore:
@@ -481,7 +507,7 @@ def urgency_criterion(request: RequestFacts, weight: int, explain: bool = True) 
     text = ""
     if explain:
         label = Urgency(request.urgency).label.split(" (")[0].lower()
-        text = f"{label}, waiting {request.days_waiting} days"
+        text = f"{label}, waiting {_count(request.days_waiting, 'day')}"
     return CriterionScore(Criterion.URGENCY, weight, value, text)
 
 
@@ -495,7 +521,7 @@ def feedback_criterion(expert: ExpertFacts, weight: int, explain: bool = True) -
         text = "no feedback yet"
         if expert.feedback_count:
             raw = expert.feedback_sum / expert.feedback_count
-            text = f"rated {raw:.1f}/5 after {expert.feedback_count} sessions"
+            text = f"rated {raw:.1f}/5 after {_count(expert.feedback_count, 'session')}"
     return CriterionScore(Criterion.FEEDBACK, weight, (mean - 1) / 4, text)
 
 
@@ -509,7 +535,7 @@ def fairness_criterion(
     value = (expert_share + 1 / (1 + received)) / 2
     text = ""
     if explain:
-        school = f"{received} sessions" if received else "no sessions"
+        school = _count(received, "session") if received else "no sessions"
         text = (
             f"{expert.load} of {expert.capacity} sessions this month taken; "
             f"your school has had {school} recently"
@@ -587,7 +613,8 @@ def rank(
 
 
 def describe_exclusions(exclusions: Mapping[str, int]) -> str:
-    """'No expert could take this request: 4 too far to visit, 2 no capacity…'"""
+    """'No expert could take this request: 4 the school is beyond their travel distance for
+    a visit; 2 no capacity left this month.'"""
     if not exclusions:
         return "No expert covers these needs in this phase."
     parts = [

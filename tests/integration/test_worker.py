@@ -1,0 +1,165 @@
+"""End to end with a real Celery worker, Redis and PostgreSQL: nothing in-process.
+
+A SENCO submits a request through the API; the outbox publishes the matching task to Redis
+after commit; a separate worker process proposes experts; the expert accepts through the
+API. Runs in CI's PostgreSQL + Redis pass; skipped without them.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from accounts.enums import Role
+from config.celery import app as celery_app
+from exchange.models import SupportRequest
+from matching.models import Proposal
+from tests.factories import ExpertProfileFactory, MembershipFactory, SpecialSchoolFactory
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" or not settings.REDIS_URL,
+        reason="Needs PostgreSQL and Redis (a worker process shares the test database).",
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_SECONDS = 60
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    )
+
+
+@pytest.fixture
+def worker() -> Iterator[subprocess.Popen]:
+    """A real worker process on the test database, started on an empty queue."""
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)), "the worker to start")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"Timed out after {WAIT_SECONDS} s waiting for {what}.")
+
+
+def _expert(**overrides):
+    return ExpertProfileFactory(
+        school=SpecialSchoolFactory(easting=552000, northing=281000),
+        offers_observation_visit=True,
+        offers_video_call=True,
+        serves_primary=True,
+        sessions_per_month=4,
+        safeguarding_expires_on=date.today() + timedelta(days=365),
+        **overrides,
+    )
+
+
+def test_submitted_request_gets_proposals_from_a_real_worker_and_an_expert_accepts(
+    worker, client_for
+):
+    senco = MembershipFactory(role=Role.SENCO).user
+    school = senco.memberships.get().school
+    experts = [
+        _expert(specialisms=[("ASD", "lead")]),
+        _expert(specialisms=[("ASD", "specialist")]),
+        _expert(specialisms=[("ASD", "practitioner")]),
+        _expert(specialisms=[("ASD", "aware")]),
+    ]
+    school_client = client_for(senco)
+    created = school_client.post(
+        "/api/v1/requests",
+        {
+            "title": "Sensory regulation for a Year 4 class",
+            "scope": "class",
+            "needs": ["ASD"],
+            "primary_need": "ASD",
+            "phase": "primary",
+            "year_groups": [4],
+            "sen_status": "sen_support",
+            "context": "Two pupils leave the classroom when it gets loud.",
+            "desired_outcome": "Calmer transitions.",
+            "format": "observation_visit",
+            "school": school.urn,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    request_id = created.json()["id"]
+
+    submitted = school_client.post(f"/api/v1/requests/{request_id}/submit", {}, format="json")
+    assert submitted.status_code == 200
+    # Submitting only queued the work: the worker does the matching.
+    assert submitted.json()["status"] in {"submitted", "matching", "proposed"}
+
+    _wait_for(
+        lambda: SupportRequest.objects.get(pk=request_id).status == "proposed",
+        "the worker to propose experts",
+    )
+    proposals = school_client.get(f"/api/v1/requests/{request_id}/proposals").json()
+    assert [p["rank"] for p in proposals] == [1, 2, 3]
+    # Best first: the lead-level expert tops the list, the aware-level one is not proposed.
+    assert [p["expert"]["id"] for p in proposals] == [e.pk for e in experts[:3]]
+    top = proposals[0]
+    assert "covers ASD at lead level" in top["summary"]
+    assert {item["criterion"] for item in top["breakdown"]} >= {"needs", "distance", "format"}
+    assert top["status"] == "proposed"
+
+    accepted = client_for(experts[0].user).post(f"/api/v1/proposals/{top['id']}/accept")
+
+    assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["status"] == "accepted"
+    assert SupportRequest.objects.get(pk=request_id).status == "accepted"
+    assert sorted(Proposal.objects.filter(request_id=request_id).values_list("status", flat=True)) == [
+        "accepted",
+        "withdrawn",
+        "withdrawn",
+    ]
