@@ -34,6 +34,7 @@ SAMPLE_GIAS_FILE = Path(settings.BASE_DIR) / "data" / "gias_sample.csv"
 DEMO_DOMAIN = "demo.exchange"
 EXPERT_SCHOOLS = 12
 REQUESTING_SCHOOLS = 10
+COMMON_NEEDS = ["ASD", "SLCN", "SEMH", "SPLD", "MLD"]
 TOPICS_BY_NEED = {
     "ASD": ["sensory-regulation", "visual-timetables", "unstructured-times", "transition"],
     "SLCN": ["aac", "visual-timetables", "curriculum-adaptation"],
@@ -150,9 +151,16 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
     with transaction.atomic():
         users = _role_users(password)
-        if not ExpertProfile.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").exists():
+        seeded = ExpertProfile.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").exists()
+        if not seeded:
             _experts(rng, password)
             _requests(rng, password)
+    if not seeded:
+        # Imported here: matching builds on the exchange, not the other way round.
+        from matching.enums import RunTrigger
+        from matching.services import matching_round_run
+
+        matching_round_run(trigger=RunTrigger.COMMAND)
     return DemoResult(
         schools=summary,
         users=users,
@@ -170,11 +178,24 @@ def _user(email: str, password: str, full_name: str, *, admin: bool = False) -> 
     return user
 
 
-def _open(kind: str) -> list[School]:
-    return list(
+def _open(kind: str, near: School | None = None) -> list[School]:
+    """Open schools of a kind, nearest to ``near`` first (so the demo's experts and
+    requests are neighbours and matching has something to do)."""
+    schools = list(
         School.objects.filter(is_active=True, kind=kind, easting__isnull=False)
         .prefetch_related("sen_provisions")
         .order_by("urn")
+    )
+    if near is not None:
+        schools.sort(
+            key=lambda s: (s.easting - near.easting) ** 2 + (s.northing - near.northing) ** 2
+        )
+    return schools
+
+
+def _senco_school() -> School:
+    return School.objects.get(
+        memberships__user__email=f"senco@{DEMO_DOMAIN}", memberships__role=Role.SENCO
     )
 
 
@@ -206,17 +227,20 @@ def _experts(rng: random.Random, password: str) -> None:
     today = timezone.localdate()
     demo_expert = User.objects.get(email=f"expert@{DEMO_DOMAIN}")
     home = School.objects.get(memberships__user=demo_expert, memberships__role=Role.EXPERT)
-    schools = [home, *[s for s in _open(SchoolKind.SPECIAL) if s != home][: EXPERT_SCHOOLS - 1]]
+    nearby = [s for s in _open(SchoolKind.SPECIAL, near=_senco_school()) if s != home]
+    schools = [home, *nearby[: EXPERT_SCHOOLS - 1]]
     for index, school in enumerate(schools):
         if index == 0:
             user = demo_expert
         else:
             user = _user(f"expert{index}@{DEMO_DOMAIN}", password, f"Expert {index}")
             Membership.objects.get_or_create(user=user, role=Role.EXPERT, school=school)
-        codes = [p.need_code for p in school.sen_provisions.all()] or ["ASD"]
+        provided = [p.need_code for p in school.sen_provisions.all()]
+        # Outreach teams cover the commonest needs as well as their school's own.
+        codes = list(dict.fromkeys([*provided[:2], *rng.sample(COMMON_NEEDS, 2)]))
         specialisms = [
             {"need": needs[code], "level": rng.choice([Level.SPECIALIST, Level.LEAD])}
-            for code in codes[:3]
+            for code in codes
         ]
         topic_slugs = sorted({slug for code in codes for slug in TOPICS_BY_NEED[code]})
         specialisms += [
@@ -272,8 +296,8 @@ def _requests(rng: random.Random, password: str) -> None:
     topics = {topic.slug: topic for topic in Topic.objects.all()}
     needs = {need.code: need for need in Need.objects.all()}
     senco = User.objects.get(email=f"senco@{DEMO_DOMAIN}")
-    first = School.objects.get(memberships__user=senco, memberships__role=Role.SENCO)
-    schools = [first, *[s for s in _open(SchoolKind.MAINSTREAM) if s != first]]
+    first = _senco_school()
+    schools = [first, *[s for s in _open(SchoolKind.MAINSTREAM, near=first) if s != first]]
     statuses = [
         RequestStatus.DRAFT,
         RequestStatus.SUBMITTED,
