@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from accounts.enums import Role
 from config.celery import app as celery_app
@@ -37,9 +38,7 @@ WAIT_SECONDS = 60
 
 def _database_url() -> str:
     db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    )
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -98,7 +97,7 @@ def _expert(**overrides):
         offers_video_call=True,
         serves_primary=True,
         sessions_per_month=4,
-        safeguarding_expires_on=date.today() + timedelta(days=365),
+        safeguarding_expires_on=timezone.localdate() + timedelta(days=365),
         **overrides,
     )
 
@@ -158,8 +157,5 @@ def test_submitted_request_gets_proposals_from_a_real_worker_and_an_expert_accep
     assert accepted.status_code == 200, accepted.json()
     assert accepted.json()["status"] == "accepted"
     assert SupportRequest.objects.get(pk=request_id).status == "accepted"
-    assert sorted(Proposal.objects.filter(request_id=request_id).values_list("status", flat=True)) == [
-        "accepted",
-        "withdrawn",
-        "withdrawn",
-    ]
+    statuses = Proposal.objects.filter(request_id=request_id).values_list("status", flat=True)
+    assert sorted(statuses) == ["accepted", "withdrawn", "withdrawn"]
