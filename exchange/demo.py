@@ -6,6 +6,7 @@ several statuses. Deterministic (a fixed random seed) and safe to run again: wha
 kept. Never run in production: the demo users share a known password.
 """
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -186,10 +187,10 @@ def _open(kind: str, near: School | None = None) -> list[School]:
         .prefetch_related("sen_provisions")
         .order_by("urn")
     )
-    if near is not None:
-        schools.sort(
-            key=lambda s: (s.easting - near.easting) ** 2 + (s.northing - near.northing) ** 2
-        )
+    if near is not None and near.easting is not None and near.northing is not None:
+        origin = (near.easting, near.northing)
+        # Every school here has a location: the query filtered on it.
+        schools.sort(key=lambda s: math.dist(origin, (s.easting or 0, s.northing or 0)))
     return schools
 
 

@@ -88,6 +88,7 @@ class Exclusion:
     TOO_FAR = "too_far_to_visit"
     OUT_OF_REACH = "out_of_video_reach"
     LOW_SCORE = "below_minimum_score"
+    PROPOSED_BEFORE = "proposed_before"
 
 
 EXCLUSION_LABELS = {
@@ -103,6 +104,7 @@ EXCLUSION_LABELS = {
     Exclusion.TOO_FAR: "the school is beyond their travel distance for a visit",
     Exclusion.OUT_OF_REACH: "beyond the policy's reach for video calls",
     Exclusion.LOW_SCORE: "scored below the policy's minimum",
+    Exclusion.PROPOSED_BEFORE: "already proposed for it and declined or did not answer",
 }
 
 

@@ -118,14 +118,24 @@ def candidate_experts(
 
 
 def candidate_funnel(
-    *, support_request: SupportRequest, policy: MatchingPolicy, today: date
+    *,
+    support_request: SupportRequest,
+    policy: MatchingPolicy,
+    today: date,
+    exclude_expert_ids: Iterable[int] = (),
 ) -> Counter[str]:
     """How many experts each database narrowing step removed (an ``Exclusion`` code each):
-    the reasons a request had no candidate at all, in one count query per step."""
+    the reasons a request had no candidate at all, in one count query per step. Experts in
+    ``exclude_expert_ids`` (proposed for it before) are counted last, as their own reason."""
     experts = ExpertProfile.objects.all()
     before = experts.count()
     removed: Counter[str] = Counter()
-    for reason, narrow in _candidate_stages(support_request, policy, today):
+    excluded = list(exclude_expert_ids)
+    stages = [
+        *_candidate_stages(support_request, policy, today),
+        (Exclusion.PROPOSED_BEFORE, lambda qs: qs.exclude(pk__in=excluded)),
+    ]
+    for reason, narrow in stages:
         experts = narrow(experts)
         after = experts.count()
         removed[reason] += before - after

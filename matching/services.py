@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
@@ -98,9 +99,11 @@ def _write_proposals(
     today: date,
     per_request: dict[int, int],
     run: MatchingRun | None = None,
+    ranked_before: int = 0,
 ) -> list[Proposal]:
     """Creates proposals from ``matches`` (best first), at most ``per_request[id]`` per
-    request and never beyond an expert's capacity. Call inside a transaction.
+    request and never beyond an expert's capacity, ranked after the ``ranked_before``
+    proposals a request already has. Call inside a transaction.
 
     The experts' rows are locked (in id order, so two writers cannot deadlock) and their
     holds recounted, so a concurrent writer's proposals or accepts are seen.
@@ -120,7 +123,7 @@ def _write_proposals(
     remaining = {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}
     expires_at, remind_at = _expiry(policy, today)
     wanted = dict(per_request)
-    ranks: Counter[int] = Counter()
+    ranks: Counter[int] = Counter(dict.fromkeys(wanted, ranked_before))
     proposals = []
     for match in matches:
         if wanted.get(match.request_id, 0) <= 0 or remaining.get(match.expert_id, 0) <= 0:
@@ -199,7 +202,12 @@ def proposals_create_for_request(*, support_request_id: int) -> list[Proposal]:
         )
         eligible = [m for m in ranking.matches if m.score >= policy.min_score]
         created = _write_proposals(
-            matches=eligible, policy=policy, today=today, per_request={support_request.pk: wanted}
+            matches=eligible,
+            policy=policy,
+            today=today,
+            per_request={support_request.pk: wanted},
+            # A top-up after a decline ranks below the proposals still live.
+            ranked_before=previous.aggregate(rank=Max("rank"))["rank"] or 0,
         )
         if created and support_request.status != RequestStatus.PROPOSED:
             support_request_transition(
@@ -211,7 +219,10 @@ def proposals_create_for_request(*, support_request_id: int) -> list[Proposal]:
         elif not created and not live and support_request.status != RequestStatus.UNMATCHED:
             exclusions = (
                 selectors.candidate_funnel(
-                    support_request=support_request, policy=policy, today=today
+                    support_request=support_request,
+                    policy=policy,
+                    today=today,
+                    exclude_expert_ids=previous.values_list("expert_id", flat=True),
                 )
                 + ranking.exclusions
                 + Counter({scoring.Exclusion.LOW_SCORE: len(ranking.matches) - len(eligible)})

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from kombu import pools as kombu_pools
 
 from accounts.enums import Role
 from config.celery import app as celery_app
@@ -20,8 +21,10 @@ SOCKET_TIMEOUT = 0.5
 
 
 def _forget_connections() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # kombu keeps connection and producer pools in process-wide registries keyed by the
+    # broker URL: closing one in place would leave a closed pool for the next test that
+    # publishes to the same URL, so empty the registries instead.
+    kombu_pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 

@@ -1,0 +1,154 @@
+"""Accepts racing through the API on PostgreSQL: an expert's monthly capacity and a request's
+one accepted expert hold however many requests arrive at once."""
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from exchange import services as exchange_services
+from exchange.models import ExpertProfile, SupportRequest
+from matching import services
+from matching.models import Proposal
+from matching.selectors import local_today
+from tests.factories import (
+    ExpertProfileFactory,
+    SchoolFactory,
+    SpecialSchoolFactory,
+    SupportRequestFactory,
+)
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="Real concurrency needs PostgreSQL: SQLite test databases are not shared between "
+    "threads.",
+)
+# The racers commit, so these tests run outside a test transaction. The database is flushed
+# before each such test; serialized_rollback restores the migrated taxonomy and policy.
+committing_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.postgres, needs_postgres, committing_db]
+
+RACERS = 12
+# A loser of two experts racing for one request: the request was taken (the winner withdrew
+# the loser's proposal first, or the database's one-accepted-per-request index caught it),
+# or PostgreSQL broke a lock cycle between the two and the client may retry.
+LOST_REQUEST_CODES = {"already_accepted", "illegal_transition", "concurrent_update"}
+
+
+def make_expert(**fields) -> ExpertProfile:
+    return ExpertProfileFactory(
+        school=SpecialSchoolFactory(easting=551000, northing=280000),
+        specialisms=[("ASD", "lead")],
+        **{
+            "is_verified": True,
+            "offers_observation_visit": True,
+            "offers_video_call": True,
+            "serves_primary": True,
+            "max_travel_km": 30,
+            "sessions_per_week": 1,
+            "sessions_per_month": 4,
+            "safeguarding_expires_on": local_today() + timedelta(days=365),
+            **fields,
+        },
+    )
+
+
+def proposed_request() -> SupportRequest:
+    draft = SupportRequestFactory(
+        school=SchoolFactory(easting=550000, northing=280000),
+        phase="primary",
+        format="observation_visit",
+        video_acceptable=True,
+    )
+    exchange_services.support_request_submit(support_request=draft, by=draft.created_by)
+    services.proposals_create_for_request(support_request_id=draft.pk)
+    return draft
+
+
+def race(calls: list[tuple[ExpertProfile, Proposal]]) -> list[tuple[int, int, dict]]:
+    """Each expert POSTs ``/proposals/{id}/accept`` for their proposal at the same moment, one
+    thread each; returns ``(proposal id, status, body)`` per call."""
+    barrier = threading.Barrier(len(calls))
+    results: list[tuple[int, int, dict]] = []
+    crashes: list[BaseException] = []
+    lock = threading.Lock()
+
+    def accept(expert: ExpertProfile, proposal: Proposal) -> None:
+        try:
+            client = APIClient()
+            client.force_authenticate(expert.user)
+            barrier.wait(timeout=10)
+            response = client.post(f"/api/v1/proposals/{proposal.pk}/accept")
+            with lock:
+                results.append((proposal.pk, response.status_code, response.json()))
+        except BaseException as error:  # reported below, so the test fails with it
+            with lock:
+                crashes.append(error)
+        finally:
+            # Each thread has its own connection; close it so the flush after the test is
+            # not blocked and no connection leaks.
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a racing accept hung"
+    assert crashes == []
+    return results
+
+
+def test_simultaneous_accepts_by_a_one_session_expert_accept_exactly_one():
+    expert = make_expert(sessions_per_month=RACERS)
+    requests = [proposed_request() for _ in range(RACERS)]
+    proposals = list(Proposal.objects.filter(expert=expert))
+    assert len(proposals) == RACERS
+    # Then the expert cuts their capacity to one session this month, and accepts them all.
+    ExpertProfile.objects.filter(pk=expert.pk).update(sessions_per_month=1)
+
+    results = race([(expert, proposal) for proposal in proposals])
+
+    statuses = Counter(status for _, status, _ in results)
+    assert statuses == {200: 1, 409: RACERS - 1}
+    for _, status, body in results:
+        if status == 409:
+            assert body["code"] == "capacity_full"
+            assert body["details"] == {"accepted": 1, "sessions_per_month": 1}
+    [winner] = [proposal_id for proposal_id, status, _ in results if status == 200]
+    accepted = Proposal.objects.filter(expert=expert, status="accepted")
+    assert list(accepted.values_list("pk", flat=True)) == [winner]
+    assert Proposal.objects.filter(expert=expert, status="proposed").count() == RACERS - 1
+    request_statuses = Counter(
+        SupportRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list(
+            "status", flat=True
+        )
+    )
+    assert request_statuses == {"accepted": 1, "proposed": RACERS - 1}
+
+
+def test_two_experts_accepting_one_request_at_once_only_one_gets_it():
+    first, second = make_expert(sessions_per_month=20), make_expert(sessions_per_month=20)
+    for _ in range(10):  # a few rounds, so both orders and the tight interleavings are seen
+        support_request = proposed_request()
+        calls = [
+            (expert, Proposal.objects.get(request=support_request, expert=expert))
+            for expert in (first, second)
+        ]
+
+        results = race(calls)
+
+        assert sorted(status for _, status, _ in results) == [200, 409]
+        [(winner, _, _)] = [r for r in results if r[1] == 200]
+        [(loser, _, body)] = [r for r in results if r[1] == 409]
+        assert body["code"] in LOST_REQUEST_CODES, body
+        assert body["status"] == 409
+        statuses = dict(
+            Proposal.objects.filter(request=support_request).values_list("pk", "status")
+        )
+        assert statuses == {winner: "accepted", loser: "withdrawn"}
+        support_request.refresh_from_db()
+        assert support_request.status == "accepted"
