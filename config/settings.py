@@ -159,6 +159,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.run_round",
         "schedule": env.int("MATCHING_ROUND_MINUTES", default=60) * 60.0,
     },
+    # Reminders are rows in the database that beat picks up, not long Celery ETAs.
+    "send-reminders": {"task": "exchange.send_reminders", "schedule": 60.0},
+    "lapse-offers": {"task": "exchange.lapse_offers", "schedule": 15 * 60.0},
+}
+
+# --- Scheduling -----------------------------------------------------------------------------
+SCHEDULING = {
+    # Sessions are offered no sooner than this many school days ahead, and no later than
+    # the horizon.
+    "MIN_NOTICE_SCHOOL_DAYS": env.int("SESSION_MIN_NOTICE_SCHOOL_DAYS", default=2),
+    "HORIZON_DAYS": env.int("SESSION_HORIZON_DAYS", default=42),
+    # Minutes between two of an expert's sessions; visits add travel time on top.
+    "BUFFER_MINUTES": env.int("SESSION_BUFFER_MINUTES", default=15),
+    # A reschedule or cancellation this close to the start is recorded as late.
+    "LATE_CHANGE_HOURS": env.int("SESSION_LATE_CHANGE_HOURS", default=48),
+    # Offered slots the school has not confirmed are released after this many days.
+    "OFFER_HOLD_DAYS": env.int("SESSION_OFFER_HOLD_DAYS", default=5),
+    "SLOTS_OFFERED": env.int("SESSION_SLOTS_OFFERED", default=3),
 }
 
 # --- Auth -----------------------------------------------------------------------------------

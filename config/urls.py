@@ -1,11 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts import apis as accounts_apis
 from config import health
 from exchange import apis as exchange_apis
+from exchange.scheduling import apis as scheduling_apis
 from matching import apis as matching_apis
 
 router = SimpleRouter(trailing_slash="")
@@ -35,7 +36,14 @@ router.register(
     matching_apis.RequestProposalViewSet,
     basename="request-proposal",
 )
+router.register(
+    r"requests/(?P<request_pk>\d+)/slot-offers",
+    scheduling_apis.SlotOfferViewSet,
+    basename="request-slot-offer",
+)
 router.register("proposals", matching_apis.ProposalViewSet, basename="proposal")
+router.register("sessions", scheduling_apis.SessionViewSet, basename="session")
+router.register("notifications", scheduling_apis.NotificationViewSet, basename="notification")
 router.register("matching-runs", matching_apis.MatchingRunViewSet, basename="matching-run")
 router.register(
     "matching-policy/versions",
@@ -54,6 +62,12 @@ api_v1 = [
     ),
     path("me", accounts_apis.MeView.as_view(), name="me"),
     path("matching-policy", matching_apis.MatchingPolicyView.as_view(), name="matching-policy"),
+    path("calendar-feed", scheduling_apis.CalendarFeedView.as_view(), name="calendar-feed"),
+    re_path(
+        r"^calendar/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$",
+        scheduling_apis.CalendarFeedIcsView.as_view(),
+        name="calendar-feed-ics",
+    ),
     *router.urls,
 ]
 

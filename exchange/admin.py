@@ -231,3 +231,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
     # Status moves only through the lifecycle service, which records the history.
     readonly_fields = ["status", "status_changed_at", "submitted_at", "created_at", "updated_at"]
     inlines = [PreferredWindowInline, StatusChangeInline]
+
+
+# Scheduling's admin lives beside its models; importing it registers it.
+from exchange.scheduling import admin as scheduling_admin  # noqa: E402, F401

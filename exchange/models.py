@@ -370,3 +370,16 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} #{self.pk}"
+
+
+# Scheduling's models live in their own module; importing them here registers them with
+# the exchange app.
+from exchange.scheduling.models import (  # noqa: E402, F401
+    CalendarFeed,
+    Closure,
+    Notification,
+    Reminder,
+    Session,
+    SessionChange,
+    TermCalendar,
+)

@@ -17,7 +17,10 @@ from accounts.models import User
 from config.errors import ConflictError
 from exchange import outbox
 from exchange.enums import RequestStatus
-from exchange.models import ExpertProfile, StatusChange, SupportRequest
+from exchange.models import ExpertProfile, Notification, StatusChange, SupportRequest
+from exchange.scheduling import notifications
+from exchange.scheduling import services as scheduling
+from exchange.scheduling.enums import NotificationKind
 from exchange.services import support_request_transition
 from matching import candidates, scoring, selectors, solver
 from matching.enums import ProposalStatus, RunStatus, RunTrigger
@@ -147,7 +150,31 @@ def _write_proposals(
                 remind_at=remind_at,
             )
         )
-    return Proposal.objects.bulk_create(proposals, batch_size=CHUNK)
+    created = Proposal.objects.bulk_create(proposals, batch_size=CHUNK)
+    _notify_experts(created)
+    return created
+
+
+def _notify_experts(proposals: Sequence[Proposal]) -> None:
+    """Tells each proposed expert, in-app and by email (after commit)."""
+    users = dict(
+        ExpertProfile.objects.filter(pk__in={p.expert_id for p in proposals}).values_list(
+            "pk", "user_id"
+        )
+    )
+    notifications.notify_many(
+        [
+            Notification(
+                user_id=users[p.expert_id],
+                kind=NotificationKind.PROPOSAL_NEW,
+                title="You have been proposed for a support request",
+                body=f"{p.summary}\nPlease accept or decline by "
+                f"{timezone.localtime(p.expires_at, LONDON):%A %d %B at %H:%M}.",
+                request_id=p.request_id,
+            )
+            for p in proposals
+        ]
+    )
 
 
 def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -510,6 +537,16 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Proposal:
         Proposal.objects.filter(
             request_id=proposal.request_id, status=ProposalStatus.PROPOSED
         ).update(status=ProposalStatus.WITHDRAWN, decided_at=now, status_changed_at=now)
+        support_request = SupportRequest.objects.get(pk=proposal.request_id)
+        notifications.notify(
+            users=notifications.school_people(support_request),
+            kind=NotificationKind.PROPOSAL_ACCEPTED,
+            title=f"An expert accepted “{support_request.title}”",
+            body="Times that suit both of you will follow shortly.",
+            request_id=support_request.pk,
+        )
+        # Scheduling starts: a worker offers the school slots.
+        scheduling.slots_offer_queue(support_request=support_request)
     return Proposal.objects.get(pk=proposal.pk)
 
 

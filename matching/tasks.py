@@ -6,17 +6,8 @@ outbox (``exchange.outbox.enqueue``).
 """
 
 from celery import shared_task
-from django.db import DatabaseError
 
-# Transient failures worth retrying, with exponential backoff and jitter, a bounded number
-# of times. Domain errors are not retried: they would fail the same way again.
-RETRY = {
-    "autoretry_for": (DatabaseError, ConnectionError, TimeoutError),
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+from config.celery import TASK_RETRY as RETRY
 
 
 @shared_task(name="matching.propose_for_request", **RETRY)

@@ -1,0 +1,229 @@
+"""Reads for scheduling: sessions and notifications scoped to the caller, the closed days
+of a school, and the facts the pure slot finder needs, built in a fixed number of queries."""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from accounts.models import School, User
+from accounts.selectors import caller_scope
+from exchange.enums import IN_PERSON_FORMATS, ExceptionKind
+from exchange.models import (
+    AvailabilityException,
+    AvailabilityWindow,
+    ExpertProfile,
+    PreferredWindow,
+    SupportRequest,
+)
+from exchange.scheduling import ics
+from exchange.scheduling.enums import LIVE_SESSION_STATUSES
+from exchange.scheduling.models import Closure, Notification, Session, TermCalendar
+from exchange.selectors import SCHOOL_REQUEST_ROLES
+from matching import slots
+from matching.slots import LONDON
+
+
+def sessions_visible_to(*, user: User) -> QuerySet[Session]:
+    """The requesting school's staff and SENCOs, its trust's coordinators, the session's
+    expert, and admins."""
+    sessions = Session.objects.select_related(
+        "request__school", "expert__user", "expert__school"
+    ).prefetch_related("attendees")
+    scope = caller_scope(user=user)
+    if scope.is_admin:
+        return sessions
+    return sessions.filter(
+        Q(request__school_id__in=scope.schools(*SCHOOL_REQUEST_ROLES))
+        | Q(request__school__trust_id__in=scope.trust_ids)
+        | Q(expert__user_id=user.pk)
+    )
+
+
+def is_school_side(user: User, session: Session) -> bool:
+    """Staff and SENCOs of the requesting school (and admins) act for the school."""
+    scope = caller_scope(user=user)
+    return scope.is_admin or session.request.school_id in scope.schools(*SCHOOL_REQUEST_ROLES)
+
+
+def is_party(user: User, session: Session) -> bool:
+    """Either side of a session: the school's people or the expert."""
+    return session.expert.user_id == user.pk or is_school_side(user, session)
+
+
+def notifications_of(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+def calendar_sessions_of(*, user: User) -> QuerySet[Session]:
+    """What a user's private calendar feed shows: confirmed (and recently cancelled)
+    sessions they attend or hold, from 30 days ago on."""
+    since = datetime.now(tz=LONDON) - timedelta(days=30)
+    return (
+        sessions_visible_to(user=user)
+        .filter(Q(attendees=user) | Q(expert__user=user))
+        .filter(status__in=["confirmed", "completed", "cancelled"], ends_at__gte=since)
+        .exclude(status="cancelled", confirmed_at__isnull=True)
+        .distinct()
+    )
+
+
+# --- calendars --------------------------------------------------------------------------------
+
+
+def calendar_for(school: School) -> TermCalendar | None:
+    """A trust's calendar for its academies, else the LA's, else the default."""
+    owners = Q(is_default=True) | Q(local_authority_id=school.local_authority_id)
+    if school.trust_id is not None:
+        owners |= Q(trust_id=school.trust_id)
+    found = {
+        ("trust" if c.trust_id else "la" if c.local_authority_id else "default"): c
+        for c in TermCalendar.objects.filter(owners)
+    }
+    return found.get("trust") or found.get("la") or found.get("default")
+
+
+def closed_days(*, schools: Iterable[School], start: date, end: date) -> frozenset[date]:
+    """Holidays and INSET days, between ``start`` and ``end``, of any of ``schools``: their
+    term calendars' and their own."""
+    owners = Q()
+    for school in schools:
+        owners |= Q(school_id=school.pk)
+        calendar = calendar_for(school)
+        if calendar is not None:
+            owners |= Q(calendar_id=calendar.pk)
+    closed: set[date] = set()
+    for first, last in Closure.objects.filter(
+        owners, start_date__lte=end, end_date__gte=start
+    ).values_list("start_date", "end_date"):
+        day = max(first, start)
+        while day <= min(last, end):
+            closed.add(day)
+            day += timedelta(days=1)
+    return frozenset(closed)
+
+
+# --- facts for the slot finder -----------------------------------------------------------------
+
+# How long each format's session lasts.
+DURATIONS = {
+    "observation_visit": timedelta(hours=2),
+    "staff_training": timedelta(minutes=90),
+    "consultation": timedelta(hours=1),
+    "video_call": timedelta(hours=1),
+}
+
+
+def slot_rules(expert: ExpertProfile) -> slots.SlotRules:
+    config = settings.SCHEDULING
+    return slots.SlotRules(
+        min_notice_school_days=config["MIN_NOTICE_SCHOOL_DAYS"],
+        horizon_days=config["HORIZON_DAYS"],
+        buffer=timedelta(minutes=config["BUFFER_MINUTES"]),
+        per_week_limit=expert.sessions_per_week,
+        per_month_limit=expert.sessions_per_month,
+        max_slots=config["SLOTS_OFFERED"],
+    )
+
+
+def _location(school: School) -> tuple[int, int] | None:
+    if school.easting is None or school.northing is None:
+        return None
+    return (school.easting, school.northing)
+
+
+def slot_query(
+    *,
+    support_request: SupportRequest,
+    expert: ExpertProfile,
+    session_format: str,
+    now: datetime,
+    ignore_session_ids: Iterable[int] = (),
+    blocked: Iterable[tuple[datetime, datetime]] = (),
+    preferred: Iterable[slots.DatedWindow] | None = None,
+) -> slots.SlotQuery:
+    """Everything the slot finder needs to place a session of ``support_request`` with
+    ``expert``: the expert's windows, exceptions and live sessions, the school's preferred
+    windows (or ``preferred``), and the closed days of both schools. ``blocked`` intervals
+    (slots the school already turned down) are treated as taken."""
+    rules = slot_rules(expert)
+    today = now.astimezone(LONDON).date()
+    last_day = today + timedelta(days=rules.horizon_days + 1)
+    in_person = session_format in IN_PERSON_FORMATS
+    weekly = tuple(
+        slots.WeeklyWindow(w.weekday, w.start_time, w.end_time)
+        for w in AvailabilityWindow.objects.filter(expert=expert)
+    )
+    unavailable: list[slots.DatedWindow] = []
+    extra: list[slots.DatedWindow] = []
+    for exception in AvailabilityException.objects.filter(
+        expert=expert, date__range=(today, last_day)
+    ):
+        window = slots.DatedWindow(exception.date, exception.start_time, exception.end_time)
+        (extra if exception.kind == ExceptionKind.EXTRA else unavailable).append(window)
+    # Sessions up to a month back count towards the monthly limit.
+    commitments = [
+        slots.Commitment(
+            s.starts_at,
+            s.ends_at,
+            _location(s.request.school) if s.format in IN_PERSON_FORMATS else None,
+        )
+        for s in Session.objects.filter(
+            expert=expert,
+            status__in=[*LIVE_SESSION_STATUSES, "completed"],
+            ends_at__gte=now - timedelta(days=31),
+            starts_at__lte=now + timedelta(days=rules.horizon_days + 31),
+        )
+        .exclude(pk__in=list(ignore_session_ids))
+        .select_related("request__school")
+    ]
+    commitments += [slots.Commitment(start, end) for start, end in blocked]
+    if preferred is None:
+        preferred = [
+            slots.DatedWindow(w.date, w.start_time, w.end_time)
+            for w in PreferredWindow.objects.filter(request=support_request, date__gte=today)
+        ]
+    school = support_request.school
+    return slots.SlotQuery(
+        now=now,
+        duration=DURATIONS[session_format],
+        weekly=weekly,
+        unavailable=tuple(unavailable),
+        extra=tuple(extra),
+        commitments=tuple(commitments),
+        preferred=tuple(preferred),
+        closed_days=closed_days(schools=[school, expert.school], start=today, end=last_day),
+        location=_location(school) if in_person else None,
+        rules=rules,
+    )
+
+
+def calendar_event(session: Session) -> ics.CalendarEvent:
+    """A session as the iCalendar event both sides get: the expert organises, the school's
+    attendees are invited."""
+    request = session.request
+    where = session.location or session.video_link
+    return ics.CalendarEvent(
+        uid=f"{session.uid}@expertise-exchange",
+        sequence=session.sequence,
+        start=session.starts_at,
+        end=session.ends_at,
+        summary=f"Expertise Exchange: {request.title}",
+        description=(
+            f"{session.get_format_display()} with {session.expert.user.full_name or 'an expert'} "
+            f"({session.expert.school.name}) for {request.school.name}.\n"
+            f"Request #{request.pk}: {request.title}"
+        ),
+        location=where,
+        organizer=_person(session.expert.user),
+        attendees=tuple(_person(u) for u in session.attendees.all() if u != session.expert.user),
+        cancelled=session.status == "cancelled",
+        created=session.created_at,
+        last_modified=session.updated_at,
+        url=session.video_link,
+    )
+
+
+def _person(user: User) -> ics.Person:
+    return ics.Person(name=user.full_name or user.email, email=user.email)
