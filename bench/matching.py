@@ -1348,6 +1348,10 @@ def main(argv: list[str]) -> int:
     # As a worker runs in production: DEBUG would record every query (and format each
     # 2,000-row INSERT) in connection.queries.
     os.environ.setdefault("DEBUG", "false")
+    # As in production, the round's on-commit task publishing goes to the broker (here the
+    # in-memory one) for a worker, instead of sending the notification emails in-process.
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
+    os.environ.setdefault("MAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 
     if args.stage:
         result = stage_build(args) if args.stage == "build" else stage_analyse(args)

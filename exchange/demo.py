@@ -30,6 +30,8 @@ from exchange.enums import (
     VerificationStatus,
 )
 from exchange.models import Credential, ExpertProfile, Need, SupportRequest, Topic
+from exchange.scheduling import services as scheduling
+from exchange.scheduling.models import Session
 
 SAMPLE_GIAS_FILE = Path(settings.BASE_DIR) / "data" / "gias_sample.csv"
 DEMO_DOMAIN = "demo.exchange"
@@ -162,12 +164,37 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
         from matching.services import matching_round_run
 
         matching_round_run(trigger=RunTrigger.COMMAND)
+        _book_a_session()
     return DemoResult(
         schools=summary,
         users=users,
         experts=ExpertProfile.objects.count(),
         requests=SupportRequest.objects.count(),
     )
+
+
+def _book_a_session() -> None:
+    """An expert accepts one of the demo SENCO's proposals and the SENCO confirms the first
+    slot offered, so the demo has a booked session with its invitation and reminders."""
+    from matching.enums import ProposalStatus
+    from matching.models import Proposal
+    from matching.services import proposal_accept
+
+    senco = User.objects.get(email=f"senco@{DEMO_DOMAIN}")
+    proposals = Proposal.objects.filter(
+        status=ProposalStatus.PROPOSED, request__created_by=senco
+    ).select_related("expert__user")
+    for proposal in proposals.order_by("request_id", "rank"):
+        if proposal.request.status != RequestStatus.PROPOSED:
+            continue
+        proposal_accept(proposal=proposal, by=proposal.expert.user)
+        offered = scheduling.session_slots_offer(support_request_id=proposal.request_id)
+        offered = offered or list(
+            Session.objects.filter(request_id=proposal.request_id, status="offered")
+        )
+        if offered:
+            scheduling.session_confirm(session=offered[0], by=senco)
+            return
 
 
 def _user(email: str, password: str, full_name: str, *, admin: bool = False) -> User:

@@ -57,14 +57,19 @@ class ReadOnlyInline(admin.TabularInline):
 
 class SessionChangeInline(ReadOnlyInline):
     model = SessionChange
-    fields = ["kind", "changed_at", "changed_by", "reason", "is_late", "previous_starts_at"]
-    readonly_fields = fields
+    readonly_fields = fields = (
+        "kind",
+        "changed_at",
+        "changed_by",
+        "reason",
+        "is_late",
+        "previous_starts_at",
+    )
 
 
 class ReminderInline(ReadOnlyInline):
     model = Reminder
-    fields = ["kind", "due_at", "sent_at"]
-    readonly_fields = fields
+    readonly_fields = fields = ("kind", "due_at", "sent_at")
 
 
 @admin.register(Session)

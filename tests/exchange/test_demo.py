@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, School, User
 from exchange.models import ExpertProfile, StatusChange, SupportRequest
+from exchange.scheduling.models import Session
 from matching.models import MatchingRun, Proposal
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_seed_demo_experts_and_requests_are_varied_and_valid():
     assert all(expert.specialisms.filter(need__isnull=False).exists() for expert in experts)
     assert all(expert.availability_windows.exists() for expert in experts)
     statuses = set(SupportRequest.objects.values_list("status", flat=True))
-    assert statuses == {"draft", "cancelled", "proposed", "unmatched"}
+    assert statuses == {"draft", "cancelled", "proposed", "unmatched", "scheduled"}
     assert {r.school.kind for r in SupportRequest.objects.all()} == {"mainstream"}
     demo_expert = ExpertProfile.objects.get(user__email="expert@demo.exchange")
     assert demo_expert.is_verified
@@ -67,11 +68,22 @@ def test_seed_demo_runs_a_matching_round_that_proposes_explained_experts():
     run = MatchingRun.objects.get()
     proposed = SupportRequest.objects.filter(status="proposed")
     assert run.status == "succeeded"
-    assert run.matched_count == proposed.count() > 0
+    # One of the round's requests was then accepted and booked (see the next test).
+    assert run.matched_count == proposed.count() + 1 > 1
     for proposal in Proposal.objects.filter(request__in=proposed):
         assert proposal.summary.startswith("covers ")
         assert proposal.breakdown[0]["criterion"] == "needs"
     assert run.unmatched.count() == SupportRequest.objects.filter(status="unmatched").count()
+
+
+def test_seed_demo_books_one_session_with_reminders():
+    seed()
+
+    [session] = Session.objects.filter(status="confirmed")
+    assert session.request.status == "scheduled"
+    assert session.request.created_by.email == "senco@demo.exchange"
+    assert session.reminders.count() == 2
+    assert not Session.objects.filter(status="offered").exists()
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

@@ -10,19 +10,27 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as wall_clock
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from icalendar import Calendar
 
 from accounts.enums import Role
 from config.celery import app as celery_app
-from exchange.models import SupportRequest
+from exchange.models import AvailabilityWindow, SupportRequest
+from exchange.scheduling.models import Notification, Reminder
 from matching.models import Proposal
-from tests.factories import ExpertProfileFactory, MembershipFactory, SpecialSchoolFactory
+from tests.factories import (
+    ExpertProfileFactory,
+    MembershipFactory,
+    SpecialSchoolFactory,
+    SupportRequestFactory,
+)
 
 pytestmark = [
     pytest.mark.skipif(
@@ -159,3 +167,51 @@ def test_submitted_request_gets_proposals_from_a_real_worker_and_an_expert_accep
     assert SupportRequest.objects.get(pk=request_id).status == "accepted"
     statuses = Proposal.objects.filter(request_id=request_id).values_list("status", flat=True)
     assert sorted(statuses) == ["accepted", "withdrawn", "withdrawn"]
+
+
+def test_an_accept_is_scheduled_by_a_real_worker_through_to_a_booked_session(worker, client_for):
+    """accept → slots offered (worker) → confirm → session booked → .ics → reminders."""
+    senco = MembershipFactory(role=Role.SENCO).user
+    school = senco.memberships.get().school
+    expert = _expert(specialisms=[("ASD", "lead")])
+    for weekday in range(5):
+        AvailabilityWindow.objects.create(
+            expert=expert, weekday=weekday, start_time=wall_clock(9), end_time=wall_clock(15)
+        )
+    draft = SupportRequestFactory(school=school, created_by=senco, video_acceptable=True)
+    school_client = client_for(senco)
+    assert school_client.post(f"/api/v1/requests/{draft.pk}/submit", {}).status_code == 200
+    _wait_for(
+        lambda: Proposal.objects.filter(request=draft, expert=expert).exists(),
+        "the worker to propose the expert",
+    )
+    proposal = Proposal.objects.get(request=draft, expert=expert)
+
+    accepted = client_for(expert.user).post(f"/api/v1/proposals/{proposal.pk}/accept")
+
+    assert accepted.status_code == 200, accepted.json()
+    offers_url = f"/api/v1/requests/{draft.pk}/slot-offers"
+    _wait_for(lambda: len(school_client.get(offers_url).json()) == 3, "the worker to offer slots")
+    chosen = school_client.get(offers_url).json()[1]
+
+    confirmed = school_client.post(f"/api/v1/sessions/{chosen['id']}/confirm")
+
+    assert confirmed.status_code == 200, confirmed.json()
+    assert confirmed.json()["status"] == "confirmed"
+    assert SupportRequest.objects.get(pk=draft.pk).status == "scheduled"
+    invitation = school_client.get(f"/api/v1/sessions/{chosen['id']}/ics")
+    assert invitation.status_code == 200
+    event = Calendar.from_ical(invitation.content).walk("VEVENT")[0]
+    assert event.decoded("DTSTART") == datetime.fromisoformat(chosen["starts_at"])
+    reminders = Reminder.objects.filter(session_id=chosen["id"], sent_at=None)
+    assert sorted(reminders.values_list("kind", flat=True)) == ["1h", "24h"]
+    # The worker emailed the confirmation to both sides.
+    _wait_for(
+        lambda: (
+            Notification.objects.filter(
+                session_id=chosen["id"], kind="session_confirmed", emailed_at__isnull=False
+            ).count()
+            == 2
+        ),
+        "the worker to email the confirmation",
+    )
