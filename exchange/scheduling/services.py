@@ -99,7 +99,7 @@ def session_slots_offer(
     now = timezone.now()
     with transaction.atomic():
         support_request = (
-            SupportRequest.objects.select_for_update()
+            SupportRequest.objects.select_for_update(of=("self",))
             .select_related("school")
             .get(pk=support_request_id)
         )
@@ -278,7 +278,12 @@ def session_book(*, support_request: SupportRequest, starts_at: datetime, by: Us
     """The school books a time it agreed with the accepted expert directly:
     a ``confirmed`` session, and the request ``accepted → scheduled``."""
     with transaction.atomic():
-        support_request = SupportRequest.objects.select_related("school").get(pk=support_request.pk)
+        # Lock order everywhere: the request, then the expert.
+        support_request = (
+            SupportRequest.objects.select_for_update(of=("self",))
+            .select_related("school")
+            .get(pk=support_request.pk)
+        )
         if support_request.status != RequestStatus.ACCEPTED:
             raise ConflictError(
                 "Only an accepted request without a booked session can be booked.",
@@ -320,12 +325,18 @@ def session_confirm(*, session: Session, by: User) -> Session:
     cancelled, the request ``accepted → scheduled``, reminders are set and both sides get the
     invitation."""
     with transaction.atomic():
+        # Lock order everywhere: the request, then the expert.
+        SupportRequest.objects.select_for_update().values_list("pk").get(pk=session.request_id)
         ExpertProfile.objects.select_for_update().get(pk=session.expert_id)
         now = timezone.now()
         moved = Session.objects.filter(
             pk=session.pk, status=SessionStatus.OFFERED, offered_until__gt=now
         ).update(status=SessionStatus.CONFIRMED, confirmed_at=now, updated_at=now)
         if moved != 1:
+            if Session.objects.filter(pk=session.pk, status=SessionStatus.OFFERED).exists():
+                raise ConflictError(
+                    "This offer has lapsed; ask for other times.", code="offer_lapsed"
+                )
             raise _illegal(session.pk, "confirmed")
         session.refresh_from_db()
         SessionChange.objects.create(

@@ -141,6 +141,17 @@ def test_asking_for_other_times_never_offers_the_same_times_again(scene, client_
     assert Session.objects.filter(request=scene.request, status="offered").count() == 3
 
 
+def test_a_lapsed_offer_cannot_be_confirmed(scene, client_for):
+    chosen = offer(scene)[0]
+    Session.objects.filter(pk=chosen.pk).update(offered_until=timezone.now())
+
+    response = client_for(scene.senco).post(f"/api/v1/sessions/{chosen.pk}/confirm")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "offer_lapsed"
+    assert status_of(scene.request) == "accepted"
+
+
 def test_the_expert_cannot_confirm_for_the_school(scene, client_for):
     chosen = offer(scene)[0]
 
