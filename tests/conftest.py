@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -40,3 +41,13 @@ def admin_user(db):
 @pytest.fixture
 def staff_member(db):
     return MembershipFactory()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks the outbox publishes run in-process, as in the demo. Under the PostgreSQL +
+    Redis run ``REDIS_URL`` is set and the app is not eager by default."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -8,7 +8,6 @@ import pytest
 
 from accounts.enums import Role
 from accounts.models import User
-from config.celery import app as celery_app
 from exchange import services as exchange_services
 from exchange.models import AvailabilityWindow, ExpertProfile, SupportRequest
 from matching import services as matching_services
@@ -88,11 +87,3 @@ def expert(db) -> ExpertProfile:
 @pytest.fixture
 def scene(expert) -> Scene:
     return accepted_request(expert)
-
-
-@pytest.fixture
-def eager_tasks():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
