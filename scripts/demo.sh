@@ -7,7 +7,10 @@ bash scripts/bootstrap.sh
 
 PORT="${PORT:-8000}"
 .venv/bin/python manage.py migrate --noinput
-.venv/bin/python manage.py seed_demo
+# The demo's own emails (proposals, the booked session) are kept in memory, not printed;
+# emails sent while you try the API are printed by the server (the console backend).
+MAIL_BACKEND="${SEED_MAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}" \
+    .venv/bin/python manage.py seed_demo
 echo
 echo "The Expertise Exchange is running."
 echo "  API docs (Swagger UI): http://127.0.0.1:${PORT}/api/docs/"
