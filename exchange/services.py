@@ -400,8 +400,10 @@ def support_request_submit(
 def support_request_cancel(
     *, support_request: SupportRequest, by: User, reason: str = ""
 ) -> SupportRequest:
-    """Any open status → ``cancelled``; undecided proposals are withdrawn."""
-    # Imported here: matching builds on the exchange, not the other way round.
+    """Any open status → ``cancelled``; undecided proposals are withdrawn and live sessions
+    cancelled."""
+    # Imported here: matching and scheduling build on the exchange, not the other way round.
+    from exchange.scheduling.services import sessions_cancel_for_request
     from matching.services import proposals_withdraw_for_request
 
     with transaction.atomic():
@@ -412,6 +414,7 @@ def support_request_cancel(
             reason=reason,
         )
         proposals_withdraw_for_request(support_request_id=support_request.pk)
+        sessions_cancel_for_request(support_request_id=support_request.pk, by=by, reason=reason)
     return cancelled
 
 

@@ -46,6 +46,9 @@ class Commitment:
     start: datetime
     end: datetime
     location: tuple[int, int] | None = None
+    # False: the time is blocked (e.g. a slot the school turned down) but it is no session,
+    # so it does not count towards the weekly and monthly limits.
+    counts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +274,8 @@ def find_slots(query: SlotQuery) -> list[Slot]:
     per_week: Counter[date] = Counter()
     per_month: Counter[tuple[int, int]] = Counter()
     for commitment in query.commitments:
+        if not commitment.counts:
+            continue
         held = commitment.start.astimezone(LONDON).date()
         per_week[held - timedelta(days=held.weekday())] += 1
         per_month[held.year, held.month] += 1

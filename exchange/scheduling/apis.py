@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import caller_scope
 from config.schema import error_response
 from exchange import selectors as exchange_selectors
 from exchange.permissions import can_edit_request
@@ -53,6 +54,15 @@ def _calendar_response(content: bytes, filename: str, method: str) -> HttpRespon
     return response
 
 
+class CallerScopeContextMixin:
+    """Puts the caller's scope (one query) in the serializer context: the session
+    serializer shows people's names only to the session's two sides."""
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()  # type: ignore[misc]
+        return {**context, "scope": caller_scope(user=self.request.user)}  # type: ignore[attr-defined]
+
+
 class SessionFilter(django_filters.FilterSet):
     starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
@@ -75,7 +85,12 @@ class SessionFilter(django_filters.FilterSet):
     ),
     retrieve=extend_schema(summary="Retrieve a session with its history"),
 )
-class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SessionViewSet(
+    CallerScopeContextMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
     ordering_fields = ["starts_at", "created_at"]
@@ -87,7 +102,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
     def _render(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
-        return Response(SessionSerializer(self.get_queryset().get(pk=session.pk)).data, status=code)
+        session = self.get_queryset().get(pk=session.pk)
+        return Response(self.get_serializer(session).data, status=code)
 
     def _for_school(self) -> Session:
         session = self.get_object()
@@ -120,7 +136,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if not can_edit_request(request.user, support_request):
             raise PermissionDenied("Only the requesting school can book its sessions.")
         starts_at = serializer.validated_data["starts_at"]
-        services.validate_future(starts_at)
+        services.validate_start(starts_at)
         session = services.session_book(
             support_request=support_request, starts_at=starts_at, by=request.user
         )
@@ -150,7 +166,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         session = self._for_party()
         serializer = RescheduleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.validate_future(serializer.validated_data["starts_at"])
+        services.validate_start(serializer.validated_data["starts_at"])
         session = services.session_reschedule(
             session=session, by=request.user, **serializer.validated_data
         )
@@ -209,7 +225,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         filter_backends=[],
     )
     def ics(self, request: Request, pk: str) -> HttpResponse:
-        event = selectors.calendar_event(self.get_object())
+        # The invitation names the attendees: for the two sides only.
+        event = selectors.calendar_event(self._for_party())
         method = "CANCEL" if event.cancelled else "REQUEST"
         return _calendar_response(ics.event_ics(event), f"session-{pk}.ics", method)
 
@@ -219,7 +236,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         summary="The slots offered for a request", description="Offered sessions, earliest first."
     ),
 )
-class SlotOfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SlotOfferViewSet(CallerScopeContextMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = SessionSerializer
     pagination_class = None  # a handful
     filter_backends: list = []
@@ -252,7 +269,7 @@ class SlotOfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         services.session_slots_offer(
             support_request_id=support_request.pk, by=request.user, replace=True
         )
-        data = SessionSerializer(self.get_queryset(), many=True).data
+        data = self.get_serializer(self.get_queryset(), many=True).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 

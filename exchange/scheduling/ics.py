@@ -43,6 +43,8 @@ class CalendarEvent:
     created: datetime
     last_modified: datetime
     url: str = ""
+    # An offered slot the school has not confirmed yet.
+    tentative: bool = False
 
 
 def event_ics(event: CalendarEvent) -> bytes:
@@ -92,7 +94,11 @@ def _vevent(event: CalendarEvent) -> Event:
         description=event.description,
         location=event.location or None,
         url=event.url or None,
-        status=STATUS.CANCELLED if event.cancelled else STATUS.CONFIRMED,
+        status=STATUS.CANCELLED
+        if event.cancelled
+        else STATUS.TENTATIVE
+        if event.tentative
+        else STATUS.CONFIRMED,
         organizer=vCalAddress.new(event.organizer.email, cn=event.organizer.name),
         attendees=[
             vCalAddress.new(

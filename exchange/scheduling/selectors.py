@@ -178,7 +178,7 @@ def slot_query(
         .exclude(pk__in=list(ignore_session_ids))
         .select_related("request__school")
     ]
-    commitments += [slots.Commitment(start, end) for start, end in blocked]
+    commitments += [slots.Commitment(start, end, counts=False) for start, end in blocked]
     if preferred is None:
         preferred = [
             slots.DatedWindow(w.date, w.start_time, w.end_time)
@@ -219,6 +219,7 @@ def calendar_event(session: Session) -> ics.CalendarEvent:
         organizer=_person(session.expert.user),
         attendees=tuple(_person(u) for u in session.attendees.all() if u != session.expert.user),
         cancelled=session.status == "cancelled",
+        tentative=session.status == "offered",
         created=session.created_at,
         last_modified=session.updated_at,
         url=session.video_link,

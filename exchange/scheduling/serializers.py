@@ -1,8 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import SchoolSummarySerializer
 from exchange.scheduling.models import Notification, Session, SessionChange
+from exchange.selectors import SCHOOL_REQUEST_ROLES
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
@@ -31,9 +33,13 @@ class SessionSerializer(serializers.ModelSerializer):
     request_title = serializers.CharField(source="request.title")
     school = SchoolSummarySerializer(source="request.school")
     expert = serializers.IntegerField(source="expert_id")
-    expert_name = serializers.CharField(source="expert.user.full_name")
+    expert_name = serializers.SerializerMethodField(
+        help_text="Shown to the two sides and admins only (empty for trust coordinators)."
+    )
     expert_school = SchoolSummarySerializer(source="expert.school")
-    attendees = AttendeeSerializer(many=True)
+    attendees = serializers.SerializerMethodField(
+        help_text="Shown to the two sides and admins only (empty for trust coordinators)."
+    )
     changes = SessionChangeSerializer(many=True)
     ics_url = serializers.SerializerMethodField()
 
@@ -62,6 +68,27 @@ class SessionSerializer(serializers.ModelSerializer):
             "changes",
             "ics_url",
         ]
+
+    def _sees_people(self, session: Session) -> bool:
+        """People's names and addresses are for the session's two sides and admins: the
+        view puts the caller's scope in the context, read once per request."""
+        scope = self.context.get("scope")
+        if scope is None:
+            return False
+        return (
+            scope.is_admin
+            or session.expert.user_id == scope.user.pk
+            or session.request.school_id in scope.schools(*SCHOOL_REQUEST_ROLES)
+        )
+
+    def get_expert_name(self, session: Session) -> str:
+        return session.expert.user.full_name if self._sees_people(session) else ""
+
+    @extend_schema_field(AttendeeSerializer(many=True))
+    def get_attendees(self, session: Session) -> list[dict[str, str]]:
+        if not self._sees_people(session):
+            return []
+        return AttendeeSerializer(session.attendees.all(), many=True).data
 
     def get_ics_url(self, session: Session) -> str:
         return f"/api/v1/sessions/{session.pk}/ics"

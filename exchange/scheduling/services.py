@@ -35,6 +35,7 @@ from exchange.scheduling.enums import (
 from exchange.scheduling.models import (
     NOTIFICATION_FOR_REMINDER,
     CalendarFeed,
+    Notification,
     Reminder,
     Session,
     SessionChange,
@@ -158,7 +159,15 @@ def session_slots_offer(
                 body=f"Please confirm one of these times:\n{times}",
                 request_id=support_request.pk,
             )
-        else:
+        elif (
+            replace
+            or not Notification.objects.filter(
+                request=support_request,
+                kind=NotificationKind.NO_SLOTS,
+                created_at__gte=support_request.status_changed_at,
+            ).exists()
+        ):
+            # A redelivered task tells nobody twice.
             notify(
                 users=[*people, expert.user],
                 kind=NotificationKind.NO_SLOTS,
@@ -293,11 +302,14 @@ def session_book(*, support_request: SupportRequest, starts_at: datetime, by: Us
         expert = _accepted_expert(support_request)
         ExpertProfile.objects.select_for_update().get(pk=expert.pk)
         session_format = _session_format(support_request)
+        offers = Session.objects.filter(request=support_request, status=SessionStatus.OFFERED)
         ends_at = _check_slot_allowed(
             support_request=support_request,
             expert=expert,
             session_format=session_format,
             starts_at=starts_at,
+            # The request's own offers are released by this booking: they block nothing.
+            ignore_session_ids=list(offers.values_list("pk", flat=True)),
         )
         _cancel_many(
             Session.objects.filter(request=support_request, status=SessionStatus.OFFERED),
@@ -406,8 +418,12 @@ def session_reschedule(*, session: Session, by: User, starts_at: datetime, reaso
     the cut-off is recorded as late."""
     with transaction.atomic():
         ExpertProfile.objects.select_for_update().get(pk=session.expert_id)
-        session = Session.objects.select_related("request__school", "expert__user").get(
-            pk=session.pk
+        # The session's row too: a cancel racing this move waits, then finds it moved (or
+        # this move finds it cancelled).
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("request__school", "expert__user")
+            .get(pk=session.pk)
         )
         if session.status != SessionStatus.CONFIRMED:
             raise _illegal(session.pk, "rescheduled")
@@ -458,13 +474,18 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
     (and the expert's weekly and monthly session count with it), reminders stop, the other
     side is told and the request goes back to ``accepted`` to be booked again."""
     with transaction.atomic():
-        session = Session.objects.select_related("request", "expert__user").get(pk=session.pk)
+        # Locked, so the status read here is the one cancelled (a confirm racing this
+        # cancel waits, then finds it cancelled).
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("request", "expert__user")
+            .get(pk=session.pk)
+        )
         was = session.status
         if was not in LIVE_SESSION_STATUSES:
             raise _illegal(session.pk, "cancelled")
         now = timezone.now()
-        if not _cancel_many(Session.objects.filter(pk=session.pk), by=by, reason=reason):
-            raise _illegal(session.pk, "cancelled")
+        _cancel_many(Session.objects.filter(pk=session.pk), by=by, reason=reason)
         session.refresh_from_db()
         if was == SessionStatus.CONFIRMED:
             SessionChange.objects.filter(session=session, kind=SessionChangeKind.CANCELLED).update(
@@ -511,6 +532,26 @@ def _cancel_many(sessions: QuerySet[Session], *, by: User | None, reason: str) -
         ]
     )
     Reminder.objects.filter(session_id__in=ids, sent_at=None).delete()
+    return count
+
+
+def sessions_cancel_for_request(*, support_request_id: int, by: User | None, reason: str) -> int:
+    """The request itself was cancelled: its live sessions go with it (the expert's time is
+    freed, reminders stop) and the expert is told. The request's status is the caller's."""
+    live = Session.objects.filter(
+        request_id=support_request_id, status__in=LIVE_SESSION_STATUSES
+    ).select_related("request", "expert__user")
+    confirmed = [s for s in live if s.status == SessionStatus.CONFIRMED]
+    count = _cancel_many(live, by=by, reason=reason or "The request was cancelled.")
+    for session in confirmed:
+        session.refresh_from_db()
+        notify(
+            users=[session.expert.user],
+            kind=NotificationKind.SESSION_CANCELLED,
+            title=f"Session cancelled: {_when(session.starts_at)}",
+            body=f"“{session.request.title}” was cancelled by the school.",
+            session=session,
+        )
     return count
 
 
@@ -592,9 +633,23 @@ def offers_lapse(*, batch: int = 500) -> int:
             .filter(status=SessionStatus.OFFERED, offered_until__lte=now)
             .values_list("pk", flat=True)[:batch]
         )
-        return _cancel_many(
+        count = _cancel_many(
             Session.objects.filter(pk__in=lapsed), by=None, reason="The offer lapsed."
         )
+        requests = SupportRequest.objects.filter(
+            pk__in=Session.objects.filter(pk__in=lapsed).values("request_id"),
+            status=RequestStatus.ACCEPTED,
+        )
+        for support_request in requests:
+            notify(
+                users=school_people(support_request),
+                kind=NotificationKind.NO_SLOTS,
+                title=f"Offered times lapsed for “{support_request.title}”",
+                body="The times offered were not confirmed in time and have been released. "
+                "Ask for new times when you are ready.",
+                request_id=support_request.pk,
+            )
+    return count
 
 
 # --- calendar feeds -----------------------------------------------------------------------------
@@ -608,6 +663,8 @@ def calendar_feed_create(*, user: User) -> str:
     """A new private feed token (shown once); any earlier feed URL stops working."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
+        # Two creates at once queue here instead of both inserting a live feed.
+        User.objects.select_for_update().values_list("pk").get(pk=user.pk)
         CalendarFeed.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
         CalendarFeed.objects.create(user=user, token_digest=_digest(token))
     return token
@@ -628,8 +685,14 @@ def calendar_feed_user(*, token: str) -> User | None:
     return feed.user
 
 
-def validate_future(starts_at: datetime) -> None:
-    if starts_at <= timezone.now():
-        raise ApplicationError(
-            "The start must be in the future.", fields={"starts_at": ["Must be in the future."]}
-        )
+def validate_start(starts_at: datetime) -> None:
+    """A chosen start is in the future and within the booking horizon (400 otherwise)."""
+    now = timezone.now()
+    horizon = settings.SCHEDULING["HORIZON_DAYS"]
+    if starts_at <= now:
+        message = "Must be in the future."
+    elif starts_at > now + timedelta(days=horizon + 1):
+        message = f"Must be within the next {horizon} days."
+    else:
+        return
+    raise ApplicationError(f"starts_at: {message}", fields={"starts_at": [message]})

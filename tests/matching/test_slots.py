@@ -671,3 +671,28 @@ def reference(query: SlotQuery) -> list[Slot]:
 @given(queries())
 def test_property_matches_brute_force_reference(query: SlotQuery) -> None:
     assert find_slots(query) == reference(query)
+
+
+def test_a_blocked_time_that_is_no_session_does_not_count_towards_the_limits():
+    first = find_slots(
+        SlotQuery(
+            now=NOW,
+            duration=timedelta(hours=1),
+            weekly=NINE_TO_FIVE,
+            rules=SlotRules(per_week_limit=1, max_slots=1),
+        )
+    )[0]
+    turned_down = Commitment(first.start, first.end, counts=False)
+
+    [slot] = find_slots(
+        SlotQuery(
+            now=NOW,
+            duration=timedelta(hours=1),
+            weekly=NINE_TO_FIVE,
+            commitments=(turned_down,),
+            rules=SlotRules(per_week_limit=1, max_slots=1),
+        )
+    )
+
+    assert slot.start >= first.end
+    assert slot.start.astimezone(LONDON).date() == first.start.astimezone(LONDON).date()

@@ -433,3 +433,95 @@ def test_the_session_list_makes_the_same_queries_for_one_and_three_sessions(scen
 
     assert Session.objects.filter(status="no_show").count() == 3
     assert one == three
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_cancelling_the_request_cancels_its_booked_session(scene, booked, client_for):
+    response = client_for(scene.senco).post(
+        f"/api/v1/requests/{scene.request.pk}/cancel", {"reason": "Pupil moved school."}
+    )
+
+    assert response.status_code == 200, response.json()
+    booked.refresh_from_db()
+    assert booked.status == "cancelled"
+    assert not Reminder.objects.filter(session=booked, sent_at=None).exists()
+    assert Notification.objects.filter(user=scene.expert.user, kind="session_cancelled").exists()
+
+
+def test_a_start_beyond_the_horizon_is_a_400_not_a_crash(scene, client_for):
+    response = book(client_for(scene.senco), scene, datetime(9999, 12, 31, 23, 30, tzinfo=LONDON))
+
+    assert response.status_code == 400
+    assert "starts_at" in response.json()["fields"]
+
+
+def test_the_school_may_book_one_of_its_own_offered_times(scene, client_for):
+    chosen, *_ = offer(scene)
+
+    response = book(client_for(scene.senco), scene, chosen.starts_at)
+
+    assert response.status_code == 201, response.json()
+    assert Session.objects.filter(request=scene.request, status="offered").count() == 0
+    assert Session.objects.get(request=scene.request, status="confirmed").starts_at == (
+        chosen.starts_at
+    )
+
+
+def test_times_turned_down_do_not_use_up_the_weekly_limit(db, client_for):
+    scene = accepted_request(make_expert(sessions_per_week=1))
+    client = client_for(scene.senco)
+    url = f"/api/v1/requests/{scene.request.pk}/slot-offers"
+    counts = [len(offer(scene))]
+
+    for _ in range(3):
+        counts.append(len(client.post(url).json()))
+
+    assert counts == [3, 3, 3, 3]
+
+
+def test_trust_coordinators_see_sessions_but_not_people(scene, booked, client_for):
+    coordinator = TrustCoordinatorMembershipFactory().user
+    scene.request.school.trust = coordinator.memberships.get().trust
+    scene.request.school.save()
+
+    seen = client_for(coordinator).get(f"/api/v1/sessions/{booked.pk}").json()
+    invitation = client_for(coordinator).get(f"/api/v1/sessions/{booked.pk}/ics")
+    party = client_for(scene.senco).get(f"/api/v1/sessions/{booked.pk}").json()
+
+    assert (seen["attendees"], seen["expert_name"]) == ([], "")
+    assert invitation.status_code == 403
+    assert {a["email"] for a in party["attendees"]} == {
+        scene.senco.email,
+        scene.expert.user.email,
+    }
+
+
+def test_no_common_time_is_told_once_however_often_the_task_runs(db):
+    scene = accepted_request(make_expert(windows=()))
+
+    offer(scene)
+    offer(scene)
+
+    assert Notification.objects.filter(user=scene.senco, kind="no_slots").count() == 1
+
+
+def test_an_offered_slot_invitation_is_tentative(scene, client_for):
+    chosen = offer(scene)[0]
+
+    invitation = client_for(scene.senco).get(f"/api/v1/sessions/{chosen.pk}/ics")
+
+    event = Calendar.from_ical(invitation.content).walk("VEVENT")[0]
+    assert str(event["STATUS"]) == "TENTATIVE"
+
+
+def test_lapsed_offers_tell_the_school(scene):
+    offer(scene)
+    Session.objects.filter(request=scene.request).update(offered_until=timezone.now())
+
+    assert services.offers_lapse() == 3
+
+    lapsed = Notification.objects.filter(user=scene.senco, kind="no_slots")
+    assert lapsed.count() == 1
+    assert "lapsed" in lapsed.get().title
