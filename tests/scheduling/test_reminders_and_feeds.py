@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -137,3 +139,20 @@ def test_a_made_up_feed_token_is_a_404(client):
     response = client.get("/api/v1/calendar/" + "x" * 43 + ".ics")
 
     assert response.status_code == 404
+
+
+def test_the_notification_list_makes_the_same_queries_for_one_and_three(scene, client_for):
+    client = client_for(scene.senco)
+    Notification.objects.filter(user=scene.senco).delete()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/notifications").status_code == 200
+        return len(queries)
+
+    Notification.objects.create(user=scene.senco, kind="slots_offered", title="One")
+    one = count()
+    for title in ("Two", "Three"):
+        Notification.objects.create(user=scene.senco, kind="slots_offered", title=title)
+
+    assert count() == one
