@@ -708,7 +708,13 @@ def stage_analyse(args: argparse.Namespace) -> dict[str, Any]:
     )
     candidates_s = time.perf_counter() - mark
     edges = [
-        solver.Edge(m.request_id, m.expert_id, round(m.score * SCORE_SCALE)) for m in graph.matches
+        solver.Edge(request, expert, round(score * SCORE_SCALE))
+        for request, expert, score in zip(
+            graph.request_ids.tolist(),
+            graph.expert_ids.tolist(),
+            graph.scores.tolist(),
+            strict=True,
+        )
     ]
     capacities = {e.id: e.remaining for e in expert_facts}
 

@@ -5,9 +5,10 @@ proposal and run querysets scoped to the caller."""
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -69,9 +70,11 @@ def holds_filter(today: date, prefix: str = "") -> Q:
     )
 
 
-def expert_loads(*, expert_ids: Iterable[int], today: date) -> dict[int, int]:
+def expert_loads(*, expert_ids: Iterable[int] | Expression, today: date) -> dict[int, int]:
+    """Holds per expert this month; ``expert_ids`` may also be a subquery expression."""
+    ids = expert_ids if isinstance(expert_ids, Expression) else list(expert_ids)
     rows = (
-        Proposal.objects.filter(holds_filter(today), expert_id__in=list(expert_ids))
+        Proposal.objects.filter(holds_filter(today), expert_id__in=ids)
         .values("expert_id")
         .annotate(n=Count("id"))
         .values_list("expert_id", "n")
@@ -243,10 +246,13 @@ def expert_facts(
         )
     )
     ids = [row["pk"] for row in rows]
+    # The same experts as a subquery: thousands of ids bound one by one cost more to send
+    # and parse than the server takes to select them again.
+    same = experts.order_by().values("pk")
     needs: dict[int, dict[str, int]] = defaultdict(dict)
     topics: dict[int, dict[str, int]] = defaultdict(dict)
     for expert_id, need_code, topic_slug, level in Specialism.objects.filter(
-        expert_id__in=ids
+        expert_id__in=same
     ).values_list("expert_id", "need__code", "topic__slug", "level"):
         if need_code:
             needs[expert_id][need_code] = LEVEL_RANK[level]
@@ -254,17 +260,17 @@ def expert_facts(
             topics[expert_id][topic_slug] = LEVEL_RANK[level]
     credentials: dict[int, set[str]] = defaultdict(set)
     for expert_id, kind in Credential.objects.filter(
-        expert_id__in=ids, status=VerificationStatus.VERIFIED
+        expert_id__in=same, status=VerificationStatus.VERIFIED
     ).values_list("expert_id", "kind"):
         credentials[expert_id].add(kind)
     windows: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for expert_id, weekday, start, end in AvailabilityWindow.objects.filter(
-        expert_id__in=ids
+        expert_id__in=same
     ).values_list("expert_id", "weekday", "start_time", "end_time"):
         windows[expert_id].append((weekday, _minutes(start), _minutes(end)))
     days_off: dict[int, set[date]] = defaultdict(set)
     for expert_id, day in AvailabilityException.objects.filter(
-        expert_id__in=ids,
+        expert_id__in=same,
         kind="unavailable",
         start_time__isnull=True,
         date__range=(today, today + timedelta(weeks=horizon_weeks)),
@@ -322,23 +328,26 @@ def request_facts(*, requests: QuerySet[SupportRequest], today: date) -> list[Re
             "submitted_at",
         )
     )
-    ids = [row["pk"] for row in rows]
+    # The same requests as a subquery (see ``expert_facts``).
+    same = requests.order_by().values("pk")
     needs: dict[int, set[str]] = defaultdict(set)
     for request_id, code in SupportRequest.needs.through.objects.filter(
-        supportrequest_id__in=ids
+        supportrequest_id__in=same
     ).values_list("supportrequest_id", "need__code"):
         needs[request_id].add(code)
     topics: dict[int, set[str]] = defaultdict(set)
     for request_id, slug in SupportRequest.topics.through.objects.filter(
-        supportrequest_id__in=ids
+        supportrequest_id__in=same
     ).values_list("supportrequest_id", "topic__slug"):
         topics[request_id].add(slug)
     windows: dict[int, list[tuple[date, int, int]]] = defaultdict(list)
     for request_id, day, start, end in PreferredWindow.objects.filter(
-        request_id__in=ids, date__gte=today
+        request_id__in=same, date__gte=today
     ).values_list("request_id", "date", "start_time", "end_time"):
         windows[request_id].append((day, _minutes(start), _minutes(end)))
-    received = school_sessions_received(school_ids={row["school_id"] for row in rows}, today=today)
+    received = school_sessions_received(
+        school_ids=requests.order_by().values("school_id"), today=today
+    )
     return [
         RequestFacts(
             id=row["pk"],
@@ -366,14 +375,18 @@ def request_facts(*, requests: QuerySet[SupportRequest], today: date) -> list[Re
     ]
 
 
-def school_sessions_received(*, school_ids: Iterable[int], today: date) -> dict[int, int]:
+def school_sessions_received(
+    *, school_ids: Iterable[int] | QuerySet[Any, Any], today: date
+) -> dict[int, int]:
     """Accepted proposals per school over the fairness window (sessions, once booked)."""
     since = month_start(today) - timedelta(days=SCHOOL_FAIRNESS_DAYS)
     rows = (
         Proposal.objects.filter(
             status=ProposalStatus.ACCEPTED,
             decided_at__gte=since,
-            request__school_id__in=list(school_ids),
+            request__school_id__in=(
+                school_ids if isinstance(school_ids, QuerySet) else list(school_ids)
+            ),
         )
         .values("request__school_id")
         .annotate(n=Count("id"))

@@ -8,9 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
@@ -113,7 +115,7 @@ def _write_proposals(
     """
     expert_ids = sorted({m.expert_id for m in matches})
     capacity: dict[int, int] = {}
-    for chunk in _chunks(expert_ids):
+    for chunk in _pk_batches(expert_ids):
         capacity.update(
             ExpertProfile.objects.select_for_update()
             .filter(pk__in=chunk)
@@ -121,7 +123,7 @@ def _write_proposals(
             .values_list("pk", "sessions_per_month")
         )
     loads = {}
-    for chunk in _chunks(expert_ids):
+    for chunk in _pk_batches(expert_ids):
         loads.update(selectors.expert_loads(expert_ids=chunk, today=today))
     remaining = {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}
     expires_at, remind_at = _expiry(policy, today)
@@ -175,6 +177,17 @@ def _notify_experts(proposals: Sequence[Proposal]) -> None:
             for p in proposals
         ]
     )
+
+
+def _pk_batches(ids: Sequence[int]) -> Iterable[Any]:
+    """What to filter ``pk__in`` by, batch after batch: on PostgreSQL every id at once, as
+    one array parameter (tens of thousands of separate parameters cost more to bind and
+    parse than the query takes to run); elsewhere chunks of ``CHUNK`` ids."""
+    if connection.vendor == "postgresql":
+        if ids:
+            yield RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+        return
+    yield from _chunks(ids)
 
 
 def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
@@ -297,11 +310,10 @@ def matching_round_run(
         )
         timings["candidates"] = _ms_since(mark)
         mark = clock.perf_counter()
-        assignment = solver.solve(
-            [
-                solver.Edge(m.request_id, m.expert_id, round(m.score * SCORE_SCALE))
-                for m in graph.matches
-            ],
+        assignment = solver.solve_arrays(
+            graph.request_ids,
+            graph.expert_ids,
+            np.rint(graph.scores * SCORE_SCALE).astype(np.int64),
             {e.id: e.remaining for e in expert_facts},
             run.objective,
         )
@@ -331,7 +343,7 @@ def matching_round_run(
         duration_ms=_ms_since(started),
         requests_considered=len(request_facts),
         experts_considered=len(expert_facts),
-        candidate_pairs=len(graph.matches),
+        candidate_pairs=len(graph),
         matched_count=matched,
         unmatched_count=len(request_facts) - matched,
         objective_value=assignment.total_score,
@@ -391,7 +403,7 @@ def _round_write(
     with transaction.atomic():
         # Lock the requests still waiting; a worker busy with one (locked) is skipped.
         still_waiting: dict[int, str] = {}
-        for chunk in _chunks(sorted(requests)):
+        for chunk in _pk_batches(sorted(requests)):
             still_waiting.update(
                 selectors.waiting_requests()
                 .select_for_update(skip_locked=True, of=("self",))
@@ -455,7 +467,7 @@ def _unmatched_reason(
 def _bulk_move(statuses: dict[int, str], to_status: str, now: datetime, reason: str) -> None:
     """Moves many locked requests at once, with the same audit trail as one transition."""
     ids = sorted(statuses)
-    for chunk in _chunks(ids):
+    for chunk in _pk_batches(ids):
         SupportRequest.objects.filter(pk__in=chunk).update(status=to_status, status_changed_at=now)
     StatusChange.objects.bulk_create(
         [

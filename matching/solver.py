@@ -51,48 +51,55 @@ def solve(
     objective: str = Objective.MAX_SCORE,
 ) -> Assignment:
     """The optimal assignment over ``edges`` (candidate pairs) within ``capacities``."""
-    edges = [e for e in edges if e.score > 0 and capacities.get(e.expert, 0) > 0]
-    if not edges:
+    edges = list(edges)
+    return solve_arrays(
+        np.fromiter((e.request for e in edges), dtype=np.int64, count=len(edges)),
+        np.fromiter((e.expert for e in edges), dtype=np.int64, count=len(edges)),
+        np.fromiter((e.score for e in edges), dtype=np.int64, count=len(edges)),
+        capacities,
+        objective,
+    )
+
+
+def solve_arrays(
+    request_ids: np.ndarray,
+    expert_ids: np.ndarray,
+    scores: np.ndarray,
+    capacities: Mapping[int, int],
+    objective: str = Objective.MAX_SCORE,
+) -> Assignment:
+    """:func:`solve` over parallel arrays (request id, expert id, integer score), the graph
+    built in bulk: no Python object per edge."""
+    request_ids = np.asarray(request_ids, dtype=np.int64)
+    expert_ids = np.asarray(expert_ids, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.int64)
+    experts, expert_index = np.unique(expert_ids, return_inverse=True)
+    expert_capacity = np.array([capacities.get(int(x), 0) for x in experts], dtype=np.int64)
+    usable = (scores > 0) & (expert_capacity[expert_index] > 0)
+    if not usable.all():
+        return solve_arrays(
+            request_ids[usable], expert_ids[usable], scores[usable], capacities, objective
+        )
+    if not len(scores):
         return Assignment({}, 0)
-    requests = sorted({e.request for e in edges})
-    experts = sorted({e.expert for e in edges})
-    # Nodes: 0 source, 1 sink, then requests, then experts.
-    request_node = {r: 2 + i for i, r in enumerate(requests)}
-    expert_node = {x: 2 + len(requests) + i for i, x in enumerate(experts)}
+    requests, request_index = np.unique(request_ids, return_inverse=True)
+    n, k = len(requests), len(experts)
+    # Nodes: 0 source, 1 sink, then requests, then experts (each in id order).
+    request_node = 2 + request_index
+    expert_node = 2 + n + expert_index
     bonus = 0
     if objective == Objective.MAX_SERVED:
-        best: dict[int, int] = {}
-        for e in edges:
-            best[e.request] = max(best.get(e.request, 0), e.score)
-        bonus = sum(best.values()) + 1
+        best = np.zeros(n, dtype=np.int64)
+        np.maximum.at(best, request_index, scores)
+        bonus = int(best.sum()) + 1
 
-    n = len(requests)
-    scores = np.fromiter((e.score for e in edges), dtype=np.int64, count=len(edges))
-    tails = np.concatenate(
-        [
-            np.zeros(n, dtype=np.int64),
-            np.fromiter((request_node[e.request] for e in edges), dtype=np.int64),
-            np.fromiter(expert_node.values(), dtype=np.int64),
-            [0],
-        ]
-    )
-    heads = np.concatenate(
-        [
-            np.fromiter(request_node.values(), dtype=np.int64),
-            np.fromiter((expert_node[e.expert] for e in edges), dtype=np.int64),
-            np.ones(len(experts), dtype=np.int64),
-            [1],
-        ]
-    )
+    tails = np.concatenate([np.zeros(n, dtype=np.int64), request_node, 2 + n + np.arange(k), [0]])
+    heads = np.concatenate([2 + np.arange(n), expert_node, np.ones(k, dtype=np.int64), [1]])
     arc_capacities = np.concatenate(
-        [
-            np.ones(n + len(edges), dtype=np.int64),
-            np.fromiter((min(capacities[x], n) for x in experts), dtype=np.int64),
-            [n],
-        ]
+        [np.ones(n + len(scores), dtype=np.int64), np.minimum(expert_capacity, n), [n]]
     )
     costs = np.concatenate(
-        [np.zeros(n, dtype=np.int64), -(scores + bonus), np.zeros(len(experts) + 1, dtype=np.int64)]
+        [np.zeros(n, dtype=np.int64), -(scores + bonus), np.zeros(k + 1, dtype=np.int64)]
     )
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, arc_capacities, costs)
@@ -101,10 +108,9 @@ def solve(
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise SolverError(f"min-cost flow ended with status {status}")
-    used = flow.flows(arcs[n : n + len(edges)]) > 0
-    pairs = {e.request: e.expert for e, chosen in zip(edges, used, strict=True) if chosen}
-    total = int(scores[used].sum())
-    return Assignment(pairs, total)
+    used = flow.flows(arcs[n : n + len(scores)]) > 0
+    pairs = dict(zip(request_ids[used].tolist(), expert_ids[used].tolist(), strict=True))
+    return Assignment(pairs, int(scores[used].sum()))
 
 
 def greedy(edges: Iterable[Edge], capacities: Mapping[int, int]) -> Assignment:
