@@ -556,7 +556,9 @@ def sessions_cancel_for_request(*, support_request_id: int, by: User | None, rea
 
 
 def _other_side(session: Session, by: User) -> list[User]:
-    if session.expert.user_id == by.pk:
+    """Who hears of a change: the school's attendees when the expert made it, the expert
+    when the school did, everyone when an admin did."""
+    if session.expert.user_id == by.pk or by.is_staff:
         return [u for u in session.attendees.all() if u.pk != by.pk]
     return [session.expert.user]
 

@@ -525,3 +525,15 @@ def test_lapsed_offers_tell_the_school(scene):
     lapsed = Notification.objects.filter(user=scene.senco, kind="no_slots")
     assert lapsed.count() == 1
     assert "lapsed" in lapsed.get().title
+
+
+def test_an_admin_cancelling_tells_both_sides(scene, booked, client_for, admin_user):
+    response = client_for(admin_user).post(
+        f"/api/v1/sessions/{booked.pk}/cancel", {"reason": "Duplicate booking."}, format="json"
+    )
+
+    assert response.status_code == 200
+    told = set(
+        Notification.objects.filter(kind="session_cancelled").values_list("user_id", flat=True)
+    )
+    assert told == {scene.senco.pk, scene.expert.user_id}
