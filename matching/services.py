@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
+from config.bulk import bulk_insert
 from config.errors import ConflictError
 from exchange import outbox
 from exchange.enums import RequestStatus
@@ -152,30 +153,41 @@ def _write_proposals(
                 remind_at=remind_at,
             )
         )
-    created = Proposal.objects.bulk_create(proposals, batch_size=CHUNK)
+    created = bulk_insert(proposals)
     _notify_experts(created)
     return created
 
 
 def _notify_experts(proposals: Sequence[Proposal]) -> None:
-    """Tells each proposed expert, in-app and by email (after commit)."""
-    users = dict(
-        ExpertProfile.objects.filter(pk__in={p.expert_id for p in proposals}).values_list(
-            "pk", "user_id"
-        )
-    )
+    """Tells each proposed expert, in-app and by email (after commit): one notification for
+    one proposal, and one digest for an expert a round proposed for several requests."""
+    by_expert: dict[int, list[Proposal]] = {}
+    for proposal in proposals:
+        by_expert.setdefault(proposal.expert_id, []).append(proposal)
+    users = dict(ExpertProfile.objects.filter(pk__in=by_expert.keys()).values_list("pk", "user_id"))
     notifications.notify_many(
-        [
-            Notification(
-                user_id=users[p.expert_id],
-                kind=NotificationKind.PROPOSAL_NEW,
-                title="You have been proposed for a support request",
-                body=f"{p.summary}\nPlease accept or decline by "
-                f"{timezone.localtime(p.expires_at, LONDON):%A %d %B at %H:%M}.",
-                request_id=p.request_id,
-            )
-            for p in proposals
-        ]
+        [_proposal_notification(users[expert_id], mine) for expert_id, mine in by_expert.items()]
+    )
+
+
+def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notification:
+    # Every proposal written together expires together.
+    deadline = timezone.localtime(proposals[0].expires_at, LONDON)
+    answer_by = f"Please accept or decline by {deadline:%A %d %B at %H:%M}."
+    if len(proposals) == 1:
+        return Notification(
+            user_id=user_id,
+            kind=NotificationKind.PROPOSAL_NEW,
+            title="You have been proposed for a support request",
+            body=f"{proposals[0].summary}\n{answer_by}",
+            request_id=proposals[0].request_id,
+        )
+    listed = "\n".join(f"- Request #{p.request_id}: {p.summary}" for p in proposals)
+    return Notification(
+        user_id=user_id,
+        kind=NotificationKind.PROPOSAL_NEW,
+        title=f"You have been proposed for {len(proposals)} support requests",
+        body=f"{listed}\n{answer_by} Each is in your proposals inbox.",
     )
 
 
@@ -440,9 +452,7 @@ def _round_write(
             now,
             f"No expert available in matching round #{run.pk}.",
         )
-        UnmatchedRequest.objects.bulk_create(
-            [_unmatched_reason(run, pk, graph) for pk in unmatched], batch_size=CHUNK
-        )
+        bulk_insert([_unmatched_reason(run, pk, graph) for pk in unmatched])
     return len(served)
 
 
@@ -469,14 +479,13 @@ def _bulk_move(statuses: dict[int, str], to_status: str, now: datetime, reason: 
     ids = sorted(statuses)
     for chunk in _pk_batches(ids):
         SupportRequest.objects.filter(pk__in=chunk).update(status=to_status, status_changed_at=now)
-    StatusChange.objects.bulk_create(
+    bulk_insert(
         [
             StatusChange(
                 request_id=pk, from_status=statuses[pk], to_status=to_status, reason=reason
             )
             for pk in ids
-        ],
-        batch_size=CHUNK,
+        ]
     )
 
 

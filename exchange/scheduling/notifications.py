@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from accounts.models import Membership, User
+from config.bulk import bulk_insert
 from exchange import outbox
 from exchange.models import SupportRequest
 from exchange.scheduling import ics
@@ -66,7 +67,7 @@ def notify(
 
 def notify_many(notifications: list[Notification]) -> list[Notification]:
     """Stores prepared notifications and queues their emails, a batch per task."""
-    rows = Notification.objects.bulk_create(notifications, batch_size=DELIVERY_BATCH)
+    rows = bulk_insert(notifications)
     for start in range(0, len(rows), DELIVERY_BATCH):
         batch = rows[start : start + DELIVERY_BATCH]
         outbox.enqueue(DELIVER_TASK, notification_ids=[row.pk for row in batch])

@@ -1,0 +1,56 @@
+"""Writing many rows at once: ``bulk_insert``, the one path every large write takes.
+
+On PostgreSQL a large batch goes in through ``COPY``: the rows stream to the server as data,
+so nothing builds, quotes or parses an ``INSERT`` of thousands of literals (for a matching
+round's 12,000 proposals with their JSON breakdowns that was most of the round's time).
+Values are prepared exactly as ``bulk_create`` prepares them (each field's ``pre_save`` and
+``get_db_prep_save``), and primary keys are drawn from the table's own sequence first, so
+the objects come back with their ids as ``bulk_create``'s do. Small batches, and every
+batch on other databases, use ``bulk_create`` itself.
+"""
+
+from collections.abc import Sequence
+
+from django.db import connection, models
+from psycopg import sql
+
+# Below this many rows an INSERT is as quick, and simpler to read in a query log.
+COPY_FROM_ROWS = 500
+BATCH_SIZE = 2000
+
+
+def bulk_insert[Row: models.Model](objects: Sequence[Row]) -> list[Row]:
+    """Inserts ``objects`` (all of one model, without primary keys) and returns them with
+    their ids set. Call inside the caller's transaction; signals are not sent, as with
+    ``bulk_create``."""
+    rows = list(objects)
+    if not rows:
+        return rows
+    model = type(rows[0])
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
+        return model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
+    opts = model._meta
+    fields = list(opts.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, opts.pk.column, len(rows)],
+        )
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+        columns: list[sql.Composable] = [sql.Identifier(str(field.column)) for field in fields]
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(opts.db_table), sql.SQL(", ").join(columns)
+        )
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        field.get_db_prep_save(field.pre_save(row, add=True), connection)
+                        for field in fields
+                    ]
+                )
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
+    return rows

@@ -1,0 +1,57 @@
+"""What experts are told when they are proposed: one notification a proposal from the
+per-request path, one digest an expert from a round that proposed them several times."""
+
+import pytest
+
+from exchange.scheduling.enums import NotificationKind
+from exchange.scheduling.models import Notification
+from matching import services
+from matching.enums import RunTrigger
+from matching.models import Proposal
+from tests.matching.test_services import make_expert, make_request, propose
+
+pytestmark = pytest.mark.django_db
+
+
+def proposal_notifications(expert) -> list[Notification]:
+    return list(Notification.objects.filter(user=expert.user, kind=NotificationKind.PROPOSAL_NEW))
+
+
+def test_a_round_sends_an_expert_proposed_for_several_requests_one_digest():
+    expert = make_expert(km=2)
+    requests = [make_request(km=1), make_request(km=3), make_request(km=4)]
+
+    services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    proposed = Proposal.objects.filter(expert=expert).values_list("request_id", flat=True)
+    assert sorted(proposed) == sorted(r.pk for r in requests)
+    [digest] = proposal_notifications(expert)
+    assert digest.title == "You have been proposed for 3 support requests"
+    assert digest.request_id is None
+    for support_request in requests:
+        assert f"Request #{support_request.pk}: " in digest.body
+    assert "Please accept or decline by" in digest.body
+
+
+def test_a_round_sends_each_expert_their_own_notification():
+    near, far = make_expert(km=1), make_expert(km=20, sessions_per_month=1)
+    first, second = make_request(km=0), make_request(km=21)
+
+    services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    [for_near] = proposal_notifications(near)
+    [for_far] = proposal_notifications(far)
+    assert for_near.title == for_far.title == "You have been proposed for a support request"
+    assert {for_near.request_id, for_far.request_id} == {first.pk, second.pk}
+
+
+def test_one_proposal_is_told_with_its_summary_and_request():
+    expert = make_expert(km=1)
+    support_request = make_request()
+
+    [proposal] = propose(support_request)
+
+    [notification] = proposal_notifications(expert)
+    assert notification.title == "You have been proposed for a support request"
+    assert notification.request_id == support_request.pk
+    assert notification.body.startswith(proposal.summary)

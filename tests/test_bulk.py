@@ -1,0 +1,124 @@
+"""``config.bulk.bulk_insert``: the same rows as ``bulk_create``, by COPY on PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from config import bulk
+from exchange.enums import RequestStatus
+from exchange.models import StatusChange
+from exchange.scheduling.enums import NotificationKind
+from exchange.scheduling.models import Notification
+from matching.enums import ProposalStatus
+from matching.models import MatchingPolicy, Proposal
+from tests.factories import ExpertProfileFactory, SupportRequestFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def notifications_for(user, count: int) -> list[Notification]:
+    later = timezone.now() + timedelta(days=1)
+    return [
+        Notification(
+            user=user,
+            kind=NotificationKind.PROPOSAL_NEW,
+            title=f"Title {n} with 'quotes', a tab\tand a newline\n",
+            body="Ünïcode — and a backslash \\ too" if n % 2 else "",
+            read_at=later if n % 3 == 0 else None,
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [3, bulk.COPY_FROM_ROWS + 7])
+def test_bulk_insert_stores_every_row_as_given_and_returns_their_ids(count):
+    user = UserFactory()
+    before = timezone.now()
+
+    rows = bulk.bulk_insert(notifications_for(user, count))
+
+    stored = {n.pk: n for n in Notification.objects.filter(user=user)}
+    assert len(stored) == count
+    assert sorted(stored) == sorted(row.pk for row in rows)
+    for row in rows:
+        saved = stored[row.pk]
+        assert (saved.title, saved.body, saved.kind) == (row.title, row.body, row.kind)
+        assert saved.read_at == row.read_at
+        # auto_now_add is applied as bulk_create applies it.
+        assert saved.created_at == row.created_at
+        assert saved.created_at >= before
+        assert not row._state.adding
+
+
+def test_bulk_insert_writes_json_and_foreign_keys_on_the_copy_path():
+    expert = ExpertProfileFactory()
+    requests = [SupportRequestFactory() for _ in range(2)]
+    policy = MatchingPolicy.objects.get(is_active=True)
+    breakdown = [{"criterion": "needs", "points": 12.5, "explanation": "covers ASD — “lead”"}]
+    expires = timezone.now() + timedelta(days=14)
+    proposals = [
+        Proposal(
+            request=requests[n % 2],
+            expert=expert,
+            policy=policy,
+            status=ProposalStatus.WITHDRAWN,
+            score=50 + n / 100,
+            delivery_format="video_call",
+            breakdown=breakdown,
+            summary=f"summary {n}",
+            expires_at=expires,
+            remind_at=expires,
+        )
+        for n in range(bulk.COPY_FROM_ROWS)
+    ]
+
+    bulk.bulk_insert(proposals)
+
+    stored = list(Proposal.objects.filter(expert=expert).order_by("pk"))
+    assert [p.pk for p in stored] == [p.pk for p in proposals]
+    assert all(p.breakdown == breakdown and p.expires_at == expires for p in stored)
+    assert [p.request_id for p in stored] == [requests[n % 2].pk for n in range(len(stored))]
+    assert [p.score for p in stored] == [50 + n / 100 for n in range(len(stored))]
+
+
+def test_bulk_insert_writes_plain_rows_on_the_copy_path():
+    support_request = SupportRequestFactory()
+    rows = [
+        StatusChange(
+            request=support_request,
+            from_status=RequestStatus.SUBMITTED,
+            to_status=RequestStatus.PROPOSED,
+            reason=f"reason {n}",
+        )
+        for n in range(bulk.COPY_FROM_ROWS)
+    ]
+
+    bulk.bulk_insert(rows)
+
+    reasons = StatusChange.objects.filter(request=support_request).values_list("reason", flat=True)
+    assert sorted(reasons) == sorted(f"reason {n}" for n in range(bulk.COPY_FROM_ROWS))
+
+
+def test_ids_drawn_for_a_copy_do_not_collide_with_later_inserts():
+    user = UserFactory()
+    rows = bulk.bulk_insert(notifications_for(user, bulk.COPY_FROM_ROWS))
+
+    after = Notification.objects.create(user=user, kind=NotificationKind.PROPOSAL_NEW, title="x")
+
+    assert after.pk > max(row.pk for row in rows)
+
+
+def test_bulk_insert_of_nothing_writes_nothing():
+    assert bulk.bulk_insert([]) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_large_batches_go_through_copy_on_postgresql(django_assert_num_queries):
+    user = UserFactory()
+    # One query draws the ids; the COPY streams the rows on the same connection, outside
+    # Django's query log, however many there are.
+    with django_assert_num_queries(1):
+        bulk.bulk_insert(notifications_for(user, bulk.COPY_FROM_ROWS * 3))
+    assert Notification.objects.filter(user=user).count() == bulk.COPY_FROM_ROWS * 3
