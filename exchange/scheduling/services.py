@@ -144,7 +144,9 @@ def session_slots_offer(
                 starts_at=slot.start,
                 ends_at=slot.end,
                 status=SessionStatus.OFFERED,
-                offered_until=min(hold, slot.start),
+                # Lapse while the slot still has its minimum notice: confirming it later
+                # would book a session at shorter notice than any offer or booking allows.
+                offered_until=min(hold, slots.notice_deadline(query, slot)),
                 by=by,
             )
             for slot in found

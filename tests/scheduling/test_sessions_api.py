@@ -13,8 +13,9 @@ from icalendar import Calendar
 
 from accounts.enums import Role
 from exchange.models import SupportRequest
-from exchange.scheduling import services
+from exchange.scheduling import selectors, services
 from exchange.scheduling.models import Notification, Reminder, Session, SessionChange
+from matching import slots
 from matching.slots import LONDON
 from tests.factories import MembershipFactory, TrustCoordinatorMembershipFactory
 from tests.scheduling.conftest import accepted_request, make_expert
@@ -150,6 +151,79 @@ def test_a_lapsed_offer_cannot_be_confirmed(scene, client_for):
     assert response.status_code == 409
     assert response.json()["code"] == "offer_lapsed"
     assert status_of(scene.request) == "accepted"
+
+
+def test_an_offer_lapses_before_confirming_it_would_break_the_minimum_notice(
+    scene, client_for, settings
+):
+    # A hold far longer than the notice: without the notice the offer would stay open until
+    # its start, and the school could confirm it minutes before.
+    settings.SCHEDULING = {**settings.SCHEDULING, "OFFER_HOLD_DAYS": 30}
+    offers = offer(scene)
+
+    listed = client_for(scene.senco).get(f"/api/v1/requests/{scene.request.pk}/slot-offers")
+
+    assert len(offers) == 3
+    for item, session in zip(listed.json(), offers, strict=True):
+        until = datetime.fromisoformat(item["offered_until"])
+        assert until == session.offered_until
+        assert local(until).time() == time(0), "it lapses at a local midnight"
+        assert local(until).date() < local(session.starts_at).date()
+        # Up to the lapse the time is still one the slot finder offers; from it, not.
+        window = [slots.DatedWindow(local(session.starts_at).date())]
+        found = {
+            moment: slots.find_slots(
+                selectors.slot_query(
+                    support_request=scene.request,
+                    expert=scene.expert,
+                    session_format=session.format,
+                    now=moment,
+                    ignore_session_ids=[o.pk for o in offers],
+                    preferred=window,
+                )
+            )
+            for moment in (until - timedelta(minutes=1), until)
+        }
+        assert [s.start for s in found[until - timedelta(minutes=1)]] == [session.starts_at]
+        assert found[until] == []
+
+
+def test_a_requests_offers_count_once_towards_the_experts_weekly_limit(db, client_for):
+    expert = make_expert(sessions_per_week=2)
+    first, second = accepted_request(expert), accepted_request(expert)
+    first_offers = offer(first)
+
+    response = client_for(second.senco).post(f"/api/v1/requests/{second.request.pk}/slot-offers")
+
+    # Only one of the first request's three offers can be booked, so the week of its first
+    # offer has room for a session of the second request.
+    assert len(first_offers) == 3
+    assert response.status_code == 201
+    second_starts = [datetime.fromisoformat(o["starts_at"]) for o in response.json()]
+    assert monday(second_starts[0]) == monday(first_offers[0].starts_at)
+    # And booking one of each keeps within the limit: both confirmations succeed.
+    for scene, session_id in ((first, first_offers[0].pk), (second, response.json()[0]["id"])):
+        confirmed = client_for(scene.senco).post(f"/api/v1/sessions/{session_id}/confirm")
+        assert confirmed.status_code == 200, confirmed.json()
+
+
+def test_another_requests_offers_keep_a_full_week_closed(db, client_for):
+    expert = make_expert(sessions_per_week=1)
+    first, second = accepted_request(expert), accepted_request(expert)
+
+    first_weeks = {monday(s.starts_at) for s in offer(first)}
+    response = client_for(second.senco).post(f"/api/v1/requests/{second.request.pk}/slot-offers")
+
+    # The first request may confirm an offer in any of its weeks: none is free for another.
+    second_weeks = {monday(datetime.fromisoformat(o["starts_at"])) for o in response.json()}
+    assert response.status_code == 201
+    assert second_weeks
+    assert not first_weeks & second_weeks
+
+
+def monday(moment: datetime):
+    day = local(moment).date()
+    return day - timedelta(days=day.weekday())
 
 
 def test_the_expert_cannot_confirm_for_the_school(scene, client_for):
