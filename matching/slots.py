@@ -49,6 +49,10 @@ class Commitment:
     # False: the time is blocked (e.g. a slot the school turned down) but it is no session,
     # so it does not count towards the weekly and monthly limits.
     counts: bool = True
+    # An offered slot: the request it is offered for. A request's offers are alternatives
+    # (only one can be confirmed), so together they count as one session in each week and
+    # month they fall in: whichever is confirmed, the limit holds.
+    offer_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,25 +226,43 @@ def _first_start(day: date, piece: _Instants, after: datetime, query: SlotQuery)
     return start if start + query.duration <= piece[1] else None
 
 
+def _usable(query: SlotQuery, day: date) -> bool:
+    return is_school_day(day) and day not in query.closed_days
+
+
 def _days(query: SlotQuery) -> list[date]:
     """Usable days from the end of the minimum notice to the horizon, in order."""
-
-    def usable(day: date) -> bool:
-        return is_school_day(day) and day not in query.closed_days
-
     today = query.now.astimezone(LONDON).date()
     last = today + timedelta(days=query.rules.horizon_days)
     # The notice counts usable days after today: with 0, today itself is allowed.
     first, notice = today, query.rules.min_notice_school_days
     while notice > 0 and first <= last:
         first += timedelta(days=1)
-        if usable(first):
+        if _usable(query, first):
             notice -= 1
     return [
         day
         for day in (first + timedelta(days=n) for n in range((last - first).days + 1))
-        if usable(day)
+        if _usable(query, day)
     ]
+
+
+def notice_deadline(query: SlotQuery, slot: Slot) -> datetime:
+    """The last moment ``slot`` still has the minimum notice: the local midnight that ends
+    the latest day from which it lies ``min_notice_school_days`` usable days ahead (the slot's
+    start itself when no notice is needed). An offer must lapse by then, or a school could
+    confirm it at short notice. In UTC."""
+    notice = query.rules.min_notice_school_days
+    if notice <= 0:
+        return slot.start
+    # Walk back from the slot's day until ``notice`` usable days lie after ``day``: from
+    # any time on ``day`` the slot's day is still far enough ahead, from the next day not.
+    day = slot.start.astimezone(LONDON).date()
+    while notice > 0:
+        if _usable(query, day):
+            notice -= 1
+        day -= timedelta(days=1)
+    return _to_utc(day, _WHOLE_DAY)
 
 
 def _group(windows: tuple[DatedWindow, ...]) -> dict[date, list[_Span]]:
@@ -270,15 +292,19 @@ def find_slots(query: SlotQuery) -> list[Slot]:
     blocked = _blocked(query)
     ends = [end for _, end in blocked]
 
-    # Sessions already held per Monday and per (year, month), by local start date.
-    per_week: Counter[date] = Counter()
-    per_month: Counter[tuple[int, int]] = Counter()
-    for commitment in query.commitments:
+    # Sessions already held per Monday and per (year, month), by local start date; one
+    # request's offers count once in each week and month.
+    weeks: set[tuple[date, tuple[str, int]]] = set()
+    months: set[tuple[tuple[int, int], tuple[str, int]]] = set()
+    for index, commitment in enumerate(query.commitments):
         if not commitment.counts:
             continue
         held = commitment.start.astimezone(LONDON).date()
-        per_week[held - timedelta(days=held.weekday())] += 1
-        per_month[held.year, held.month] += 1
+        whose = ("offer", commitment.offer_of) if commitment.offer_of is not None else ("", index)
+        weeks.add((held - timedelta(days=held.weekday()), whose))
+        months.add(((held.year, held.month), whose))
+    per_week = Counter(week for week, _ in weeks)
+    per_month = Counter(month for month, _ in months)
 
     slots: list[Slot] = []
     for day in _days(query):
@@ -306,8 +332,7 @@ def find_slots(query: SlotQuery) -> list[Slot]:
         ]
         if starts:
             start = min(starts)
+            # The slots found are alternatives, only one of which can be booked: they do not
+            # count against each other's limits.
             slots.append(Slot(start, start + query.duration, preferred=bool(query.preferred)))
-            # The slots offered count towards the limits, as booking them all must be allowed.
-            per_week[week] += 1
-            per_month[month] += 1
     return slots

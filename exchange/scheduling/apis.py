@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import caller_scope
+from config.filtering import StrictBooleanFilter
 from config.schema import error_response
 from exchange import selectors as exchange_selectors
 from exchange.permissions import can_edit_request
@@ -274,7 +275,7 @@ class SlotOfferViewSet(CallerScopeContextMixin, mixins.ListModelMixin, viewsets.
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:
         model = Notification

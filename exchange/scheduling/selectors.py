@@ -18,7 +18,7 @@ from exchange.models import (
     SupportRequest,
 )
 from exchange.scheduling import ics
-from exchange.scheduling.enums import LIVE_SESSION_STATUSES
+from exchange.scheduling.enums import LIVE_SESSION_STATUSES, SessionStatus
 from exchange.scheduling.models import Closure, Notification, Session, TermCalendar
 from exchange.selectors import SCHOOL_REQUEST_ROLES
 from matching import slots
@@ -162,12 +162,14 @@ def slot_query(
     ):
         window = slots.DatedWindow(exception.date, exception.start_time, exception.end_time)
         (extra if exception.kind == ExceptionKind.EXTRA else unavailable).append(window)
-    # Sessions up to a month back count towards the monthly limit.
+    # Sessions up to a month back count towards the monthly limit; a request's offers are
+    # alternatives and count as one session.
     commitments = [
         slots.Commitment(
             s.starts_at,
             s.ends_at,
             _location(s.request.school) if s.format in IN_PERSON_FORMATS else None,
+            offer_of=s.request_id if s.status == SessionStatus.OFFERED else None,
         )
         for s in Session.objects.filter(
             expert=expert,

@@ -1,10 +1,13 @@
-from drf_spectacular.utils import extend_schema_field
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import SchoolSummarySerializer
 from exchange.scheduling.models import Notification, Session, SessionChange
 from exchange.selectors import SCHOOL_REQUEST_ROLES
+
+PRIVATE = "Shown to the two sides and admins only (empty for trust coordinators)."
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
@@ -33,14 +36,12 @@ class SessionSerializer(serializers.ModelSerializer):
     request_title = serializers.CharField(source="request.title")
     school = SchoolSummarySerializer(source="request.school")
     expert = serializers.IntegerField(source="expert_id")
-    expert_name = serializers.SerializerMethodField(
-        help_text="Shown to the two sides and admins only (empty for trust coordinators)."
-    )
+    expert_name = serializers.CharField(source="expert.user.full_name", help_text=PRIVATE)
     expert_school = SchoolSummarySerializer(source="expert.school")
-    attendees = serializers.SerializerMethodField(
-        help_text="Shown to the two sides and admins only (empty for trust coordinators)."
+    attendees = AttendeeSerializer(many=True, help_text=PRIVATE)
+    changes = SessionChangeSerializer(
+        many=True, help_text="Each change's `reason` is empty for trust coordinators."
     )
-    changes = SessionChangeSerializer(many=True)
     ics_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -68,6 +69,20 @@ class SessionSerializer(serializers.ModelSerializer):
             "changes",
             "ics_url",
         ]
+        extra_kwargs = {
+            "video_link": {"help_text": PRIVATE},
+            "cancel_reason": {"help_text": PRIVATE},
+        }
+
+    def to_representation(self, session: Session) -> dict[str, Any]:
+        data = super().to_representation(session)
+        if not self._sees_people(session):
+            # Trust coordinators see that a session exists and when, not who takes part,
+            # how to join it, or why it changed (reasons name people and situations).
+            data.update(expert_name="", attendees=[], video_link="", cancel_reason="")
+            for change in data["changes"]:
+                change["reason"] = ""
+        return data
 
     def _sees_people(self, session: Session) -> bool:
         """People's names and addresses are for the session's two sides and admins: the
@@ -80,15 +95,6 @@ class SessionSerializer(serializers.ModelSerializer):
             or session.expert.user_id == scope.user.pk
             or session.request.school_id in scope.schools(*SCHOOL_REQUEST_ROLES)
         )
-
-    def get_expert_name(self, session: Session) -> str:
-        return session.expert.user.full_name if self._sees_people(session) else ""
-
-    @extend_schema_field(AttendeeSerializer(many=True))
-    def get_attendees(self, session: Session) -> list[dict[str, str]]:
-        if not self._sees_people(session):
-            return []
-        return AttendeeSerializer(session.attendees.all(), many=True).data
 
     def get_ics_url(self, session: Session) -> str:
         return f"/api/v1/sessions/{session.pk}/ics"

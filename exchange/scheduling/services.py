@@ -144,7 +144,9 @@ def session_slots_offer(
                 starts_at=slot.start,
                 ends_at=slot.end,
                 status=SessionStatus.OFFERED,
-                offered_until=min(hold, slot.start),
+                # Lapse while the slot still has its minimum notice: confirming it later
+                # would book a session at shorter notice than any offer or booking allows.
+                offered_until=min(hold, slots.notice_deadline(query, slot)),
                 by=by,
             )
             for slot in found
@@ -343,7 +345,14 @@ def session_confirm(*, session: Session, by: User) -> Session:
         now = timezone.now()
         moved = Session.objects.filter(
             pk=session.pk, status=SessionStatus.OFFERED, offered_until__gt=now
-        ).update(status=SessionStatus.CONFIRMED, confirmed_at=now, updated_at=now)
+        ).update(
+            status=SessionStatus.CONFIRMED,
+            confirmed_at=now,
+            # TENTATIVE → CONFIRMED is a change to the invitation: calendars apply it only
+            # with a higher SEQUENCE.
+            sequence=F("sequence") + 1,
+            updated_at=now,
+        )
         if moved != 1:
             if Session.objects.filter(pk=session.pk, status=SessionStatus.OFFERED).exists():
                 raise ConflictError(
@@ -459,7 +468,7 @@ def session_reschedule(*, session: Session, by: User, starts_at: datetime, reaso
             raise _clash() from None
         _arm_reminders(session)
         notify(
-            users=_other_side(session, by),
+            users=_others(session, by),
             kind=NotificationKind.SESSION_CHANGED,
             title=f"Session moved to {_when(starts_at)}",
             body=f"“{session.request.title}” moved from {_when(previous)} to "
@@ -474,6 +483,10 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
     (and the expert's weekly and monthly session count with it), reminders stop, the other
     side is told and the request goes back to ``accepted`` to be booked again."""
     with transaction.atomic():
+        # Lock order everywhere: the request, then the session. With the request locked,
+        # two offers of it cancelled at once queue, so exactly one of them sees it was the
+        # last.
+        SupportRequest.objects.select_for_update().values_list("pk").get(pk=session.request_id)
         # Locked, so the status read here is the one cancelled (a confirm racing this
         # cancel waits, then finds it cancelled).
         session = (
@@ -485,9 +498,16 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
         if was not in LIVE_SESSION_STATUSES:
             raise _illegal(session.pk, "cancelled")
         now = timezone.now()
+        if was == SessionStatus.CONFIRMED and session.starts_at <= now:
+            raise ConflictError(
+                "A session that has started cannot be cancelled: mark it completed or a no-show.",
+                code="started",
+            )
         _cancel_many(Session.objects.filter(pk=session.pk), by=by, reason=reason)
         session.refresh_from_db()
-        if was == SessionStatus.CONFIRMED:
+        if was == SessionStatus.OFFERED:
+            _on_offer_cancelled(session, by=by, reason=reason)
+        else:
             SessionChange.objects.filter(session=session, kind=SessionChangeKind.CANCELLED).update(
                 is_late=_is_late(session, now)
             )
@@ -499,7 +519,7 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
                 from_statuses=[RequestStatus.SCHEDULED],
             )
             notify(
-                users=_other_side(session, by),
+                users=_others(session, by),
                 kind=NotificationKind.SESSION_CANCELLED,
                 title=f"Session cancelled: {_when(session.starts_at)}",
                 body=f"“{session.request.title}” on {_when(session.starts_at)} was cancelled. "
@@ -507,6 +527,31 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
                 session=session,
             )
     return session
+
+
+def _on_offer_cancelled(session: Session, *, by: User, reason: str) -> None:
+    """An offered time was withdrawn (the expert is no longer free then, or the school does
+    not want it): the others are told, and when it was the request's last live offer new
+    times are offered. The caller holds the request's lock."""
+    support_request = session.request
+    reoffer = (
+        support_request.status == RequestStatus.ACCEPTED
+        and not Session.objects.filter(
+            request_id=support_request.pk, status=SessionStatus.OFFERED
+        ).exists()
+    )
+    then = " New times will be offered." if reoffer else ""
+    notify(
+        users=_others(session, by),
+        kind=NotificationKind.SESSION_CANCELLED,
+        title=f"Offered time withdrawn: {_when(session.starts_at)}",
+        body=f"The time offered for “{support_request.title}” on {_when(session.starts_at)} "
+        f"is no longer available. Reason: {reason}{then}",
+        session=session,
+    )
+    if reoffer:
+        # The withdrawn time is never offered again (a cancelled offer is a turned-down one).
+        slots_offer_queue(support_request=support_request)
 
 
 def _cancel_many(sessions: QuerySet[Session], *, by: User | None, reason: str) -> int:
@@ -537,7 +582,8 @@ def _cancel_many(sessions: QuerySet[Session], *, by: User | None, reason: str) -
 
 def sessions_cancel_for_request(*, support_request_id: int, by: User | None, reason: str) -> int:
     """The request itself was cancelled: its live sessions go with it (the expert's time is
-    freed, reminders stop) and the expert is told. The request's status is the caller's."""
+    freed, reminders stop) and the expert and the school's other attendees are told. The
+    request's status is the caller's."""
     live = Session.objects.filter(
         request_id=support_request_id, status__in=LIVE_SESSION_STATUSES
     ).select_related("request", "expert__user")
@@ -546,7 +592,7 @@ def sessions_cancel_for_request(*, support_request_id: int, by: User | None, rea
     for session in confirmed:
         session.refresh_from_db()
         notify(
-            users=[session.expert.user],
+            users=_others(session, by),
             kind=NotificationKind.SESSION_CANCELLED,
             title=f"Session cancelled: {_when(session.starts_at)}",
             body=f"“{session.request.title}” was cancelled by the school.",
@@ -555,12 +601,11 @@ def sessions_cancel_for_request(*, support_request_id: int, by: User | None, rea
     return count
 
 
-def _other_side(session: Session, by: User) -> list[User]:
-    """Who hears of a change: the school's attendees when the expert made it, the expert
-    when the school did, everyone when an admin did."""
-    if session.expert.user_id == by.pk or by.is_staff:
-        return [u for u in session.attendees.all() if u.pk != by.pk]
-    return [session.expert.user]
+def _others(session: Session, by: User | None) -> list[User]:
+    """Who hears of a change: every attendee and the expert, except whoever made it (a
+    second SENCO must not keep a stale calendar entry because the first one acted)."""
+    people = [session.expert.user, *session.attendees.all()]
+    return [u for u in people if by is None or u.pk != by.pk]
 
 
 def session_complete(*, session: Session, by: User, no_show: bool = False) -> Session:
@@ -605,9 +650,17 @@ def reminders_send(*, batch: int = 200) -> int:
     now = timezone.now()
     sent = 0
     with transaction.atomic():
+        # A reminder for a session that has already started (beat was down) helps nobody:
+        # drop it rather than send it late or retry it for ever.
+        Reminder.objects.filter(sent_at=None, due_at__lte=now, session__starts_at__lte=now).delete()
         due = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(sent_at=None, due_at__lte=now, session__status=SessionStatus.CONFIRMED)
+            .filter(
+                sent_at=None,
+                due_at__lte=now,
+                session__status=SessionStatus.CONFIRMED,
+                session__starts_at__gt=now,
+            )
             .select_related("session__request")
             .order_by("due_at")[:batch]
         )
@@ -638,10 +691,12 @@ def offers_lapse(*, batch: int = 500) -> int:
         count = _cancel_many(
             Session.objects.filter(pk__in=lapsed), by=None, reason="The offer lapsed."
         )
+        # Told once, when the last of a request's offers has lapsed: while one is live the
+        # school can still confirm it.
         requests = SupportRequest.objects.filter(
             pk__in=Session.objects.filter(pk__in=lapsed).values("request_id"),
             status=RequestStatus.ACCEPTED,
-        )
+        ).exclude(pk__in=Session.objects.filter(status=SessionStatus.OFFERED).values("request_id"))
         for support_request in requests:
             notify(
                 users=school_people(support_request),

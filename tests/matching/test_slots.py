@@ -25,6 +25,7 @@ from matching.slots import (
     SlotRules,
     WeeklyWindow,
     find_slots,
+    notice_deadline,
 )
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)  # a Wednesday
@@ -207,6 +208,51 @@ def test_minimum_notice_skips_closed_days() -> None:
     assert starts(slots) == ["2026-11-27 09:00"]
 
 
+def in_london(moment: datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(
+    ("day", "notice", "closed", "deadline"),
+    [
+        # Two school days' notice for Friday: Wednesday is the last day it can be confirmed.
+        ("2026-11-27", 2, (), "2026-11-26 00:00"),
+        # Across the weekend: for Monday, Thursday is the last day.
+        ("2026-11-30", 2, (), "2026-11-27 00:00"),
+        # A closed day (INSET on Friday) does not count as notice.
+        ("2026-11-30", 2, ("2026-11-27",), "2026-11-26 00:00"),
+        # One day's notice for a Monday: the Sunday before will do.
+        ("2026-11-30", 1, (), "2026-11-30 00:00"),
+        # New Year's Day (a bank holiday) does not count: Wednesday 30 December is the last.
+        ("2027-01-04", 2, (), "2026-12-31 00:00"),
+    ],
+)
+def test_notice_deadline_is_the_end_of_the_last_day_with_enough_notice(
+    day: str, notice: int, closed: tuple[str, ...], deadline: str
+) -> None:
+    q = query(
+        rules=rules(min_notice_school_days=notice),
+        closed_days=frozenset(date.fromisoformat(d) for d in closed),
+    )
+    slot = Slot(local(day, 9), local(day, 10), preferred=False)
+
+    moment = notice_deadline(q, slot)
+
+    assert in_london(moment) == deadline
+    assert moment.utcoffset() == timedelta(0)
+    # Just before it the finder still offers the slot, at it no longer.
+    window = (DatedWindow(date.fromisoformat(day), time(9), time(10)),)
+    before = replace(q, now=moment - timedelta(minutes=1), preferred=window)
+    at = replace(q, now=moment, preferred=window)
+    assert starts(find_slots(before)) == [f"{day} 09:00"]
+    assert find_slots(at) == []
+
+
+def test_notice_deadline_without_notice_is_the_start() -> None:
+    slot = Slot(local("2026-11-26", 9), local("2026-11-26", 10), preferred=False)
+    assert notice_deadline(query(), slot) == slot.start
+
+
 def test_zero_notice_allows_today_but_only_after_now() -> None:
     slots = find_slots(query(rules=rules(min_notice_school_days=0, max_slots=1)))
     assert starts(slots) == ["2026-11-25 10:30"]  # 10:00 is now, not after it
@@ -329,26 +375,69 @@ def test_back_to_back_refused_with_a_buffer() -> None:
 # --- Limits -----------------------------------------------------------------------------
 
 
-def test_week_limit_counts_existing_commitments_and_returned_slots() -> None:
+def test_week_limit_counts_existing_commitments() -> None:
     held = (commitment("2026-11-23", 9, 10),)  # Monday of this week: the week is full
     slots = find_slots(
         query(commitments=held, rules=rules(min_notice_school_days=2, per_week_limit=1))
     )
-    assert starts(slots) == ["2026-11-30 09:00", "2026-12-07 09:00", "2026-12-14 09:00"]
+    assert starts(slots) == ["2026-11-30 09:00", "2026-12-01 09:00", "2026-12-02 09:00"]
 
 
-def test_week_limit_allows_that_many_returned_slots_per_week() -> None:
-    slots = find_slots(query(rules=rules(min_notice_school_days=2, per_week_limit=2, max_slots=5)))
-    assert starts(slots) == [
-        "2026-11-27 09:00",
-        "2026-11-30 09:00",
-        "2026-12-01 09:00",
-        "2026-12-07 09:00",
-        "2026-12-08 09:00",
-    ]
+def test_slots_offered_together_do_not_use_up_each_others_limits() -> None:
+    # Only one of the alternatives can be booked, so with room for one more session this
+    # week, every slot may fall in it.
+    slots = find_slots(query(rules=rules(min_notice_school_days=0, per_week_limit=1)))
+    assert starts(slots) == ["2026-11-25 10:30", "2026-11-26 09:00", "2026-11-27 09:00"]
 
 
-def test_month_limit_counts_existing_commitments_and_returned_slots() -> None:
+def test_one_requests_offers_count_once_towards_the_week_limit() -> None:
+    # Next week: two offers of request 7 and one booked session; a limit of three leaves
+    # room for one more session only if the two offers count as one.
+    offers = tuple(
+        replace(commitment(day, 9, 10), offer_of=7) for day in ("2026-11-30", "2026-12-01")
+    )
+    held = (*offers, commitment("2026-12-02", 9, 10))
+    limit = rules(min_notice_school_days=3, per_week_limit=3, max_slots=2)
+
+    counted_once = find_slots(query(commitments=held, rules=limit))
+    as_two_sessions = find_slots(
+        query(commitments=(*[replace(c, offer_of=None) for c in offers], held[2]), rules=limit)
+    )
+
+    assert starts(counted_once) == ["2026-11-30 10:30", "2026-12-01 10:30"]
+    assert starts(as_two_sessions) == ["2026-12-07 09:00", "2026-12-08 09:00"]
+
+
+def test_offers_of_different_requests_count_separately() -> None:
+    offers = (
+        replace(commitment("2026-11-30", 9, 10), offer_of=7),
+        replace(commitment("2026-12-01", 9, 10), offer_of=8),
+    )
+    slots = find_slots(
+        query(
+            commitments=offers,
+            rules=rules(min_notice_school_days=3, per_week_limit=2, max_slots=1),
+        )
+    )
+    assert starts(slots) == ["2026-12-07 09:00"]
+
+
+def test_one_requests_offers_count_in_every_month_they_fall_in() -> None:
+    # Whichever of the request's offers is confirmed, neither month may overflow.
+    offers = (
+        replace(commitment("2026-11-30", 9, 10), offer_of=7),
+        replace(commitment("2026-12-01", 9, 10), offer_of=7),
+    )
+    slots = find_slots(
+        query(
+            commitments=offers,
+            rules=rules(min_notice_school_days=0, per_month_limit=1, max_slots=2),
+        )
+    )
+    assert starts(slots) == ["2027-01-04 09:00", "2027-01-05 09:00"]
+
+
+def test_month_limit_counts_existing_commitments() -> None:
     held = (commitment("2026-11-23", 9, 10),)
     slots = find_slots(
         query(
@@ -356,14 +445,20 @@ def test_month_limit_counts_existing_commitments_and_returned_slots() -> None:
             rules=rules(min_notice_school_days=2, per_month_limit=2, max_slots=5),
         )
     )
-    # November: one held plus 27th; December: two; 1 January is a bank holiday.
     assert starts(slots) == [
         "2026-11-27 09:00",
+        "2026-11-30 09:00",
         "2026-12-01 09:00",
         "2026-12-02 09:00",
-        "2027-01-04 09:00",
-        "2027-01-05 09:00",
+        "2026-12-03 09:00",
     ]
+    full = find_slots(
+        query(
+            commitments=(*held, commitment("2026-11-24", 9, 10)),
+            rules=rules(min_notice_school_days=2, per_month_limit=2, max_slots=1),
+        )
+    )
+    assert starts(full) == ["2026-12-01 09:00"]
 
 
 def test_limits_count_commitments_by_local_date() -> None:
@@ -371,9 +466,9 @@ def test_limits_count_commitments_by_local_date() -> None:
     late = Commitment(
         datetime(2026, 9, 30, 23, 30, tzinfo=UTC), datetime(2026, 10, 1, 0, 30, tzinfo=UTC)
     )
-    now = datetime(2026, 9, 23, 18, 0, tzinfo=LONDON)
+    now = datetime(2026, 9, 29, 18, 0, tzinfo=LONDON)
     slots = find_slots(query(now=now, commitments=(late,), rules=rules(per_month_limit=1)))
-    assert starts(slots) == ["2026-09-24 09:00", "2026-11-02 09:00"]
+    assert starts(slots) == ["2026-09-30 09:00", "2026-11-02 09:00", "2026-11-03 09:00"]
 
 
 # --- Preferred windows and ranking -----------------------------------------------------
@@ -497,7 +592,15 @@ def queries(draw: st.DrawFn) -> SlotQuery:
             st.integers(24, 76)
         )
         end = start + QUARTER * draw(st.integers(0, 12))
-        commitments.append(Commitment(start.astimezone(UTC), end.astimezone(UTC), draw(location)))
+        commitments.append(
+            Commitment(
+                start.astimezone(UTC),
+                end.astimezone(UTC),
+                draw(location),
+                counts=draw(st.booleans()),
+                offer_of=draw(st.none() | st.integers(1, 2)),
+            )
+        )
     return SlotQuery(
         now=now,
         duration=QUARTER * draw(st.integers(1, 8)),
@@ -614,26 +717,34 @@ def test_property_count_days_and_limits_hold(query: SlotQuery) -> None:
     days = [slot.start.astimezone(LONDON).date() for slot in slots]
     assert len(slots) <= query.rules.max_slots
     assert days == sorted(set(days))  # sorted, one a day
-    held = [c.start.astimezone(LONDON).date() for c in query.commitments]
-    if query.rules.per_week_limit is not None:
-        weeks = Counter(map(week_of, held))
-        for week, offered in Counter(map(week_of, days)).items():
-            assert weeks[week] + offered <= query.rules.per_week_limit
-    if query.rules.per_month_limit is not None:
-        months = Counter((d.year, d.month) for d in held)
-        for month, offered in Counter((d.year, d.month) for d in days).items():
-            assert months[month] + offered <= query.rules.per_month_limit
+    weeks, months = sessions_held(query)
+    # The slots are alternatives: booking any one of them keeps within the limits.
+    for day in days:
+        if query.rules.per_week_limit is not None:
+            assert weeks[week_of(day)] + 1 <= query.rules.per_week_limit
+        if query.rules.per_month_limit is not None:
+            assert months[day.year, day.month] + 1 <= query.rules.per_month_limit
+
+
+def sessions_held(query: SlotQuery) -> tuple[Counter[date], Counter[tuple[int, int]]]:
+    """Sessions per week and month: each counted commitment once, except one request's
+    offers, which are one session in each week and month they fall in."""
+    weeks: set[tuple[date, object]] = set()
+    months: set[tuple[tuple[int, int], object]] = set()
+    for n, c in enumerate(query.commitments):
+        if c.counts:
+            day = c.start.astimezone(LONDON).date()
+            whose = n if c.offer_of is None else f"request {c.offer_of}"
+            weeks.add((week_of(day), whose))
+            months.add(((day.year, day.month), whose))
+    return Counter(w for w, _ in weeks), Counter(m for m, _ in months)
 
 
 def reference(query: SlotQuery) -> list[Slot]:
     """Brute force: try every grid start of every day against every rule."""
     rules = query.rules
     today = query.now.astimezone(LONDON).date()
-    weeks = Counter(week_of(c.start.astimezone(LONDON).date()) for c in query.commitments)
-    months = Counter(
-        (c.start.astimezone(LONDON).year, c.start.astimezone(LONDON).month)
-        for c in query.commitments
-    )
+    weeks, months = sessions_held(query)
     found: list[Slot] = []
     for n in range(rules.horizon_days + 1):
         day = today + timedelta(days=n)
@@ -661,8 +772,6 @@ def reference(query: SlotQuery) -> list[Slot]:
                 )
             ):
                 found.append(Slot(start, end, bool(query.preferred)))
-                weeks[week_of(day)] += 1
-                months[day.year, day.month] += 1
                 break
     return found
 

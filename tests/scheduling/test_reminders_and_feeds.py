@@ -156,3 +156,52 @@ def test_the_notification_list_makes_the_same_queries_for_one_and_three(scene, c
         Notification.objects.create(user=scene.senco, kind="slots_offered", title=title)
 
     assert count() == one
+
+
+def test_reminders_of_a_session_that_has_started_are_dropped_not_sent(booked, scene):
+    # Beat was down: both reminders fell due, and the session began an hour ago.
+    past = timezone.now() - timedelta(hours=1)
+    Session.objects.filter(pk=booked.pk).update(starts_at=past, ends_at=past + timedelta(hours=2))
+    make_due(booked)
+
+    assert services.reminders_send() == 0
+    assert not Notification.objects.filter(kind__startswith="reminder").exists()
+    # Nothing is left to be picked up again by the next beat.
+    assert not Reminder.objects.filter(session=booked, sent_at=None).exists()
+    assert services.reminders_send() == 0
+
+
+def test_a_late_reminder_of_a_session_still_ahead_is_sent(booked, scene):
+    Session.objects.filter(pk=booked.pk).update(
+        starts_at=timezone.now() + timedelta(minutes=10),
+        ends_at=timezone.now() + timedelta(hours=2),
+    )
+    make_due(booked)
+
+    assert services.reminders_send() == 2
+
+
+@pytest.mark.parametrize("value", ["maybe", "1", "yes", ""])
+def test_an_unreadable_unread_filter_is_a_400(booked, scene, client_for, value):
+    response = client_for(scene.senco).get("/api/v1/notifications", {"unread": value})
+
+    if value == "":  # an empty parameter is no filter, as everywhere else
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["status"], body["code"]) == (400, "invalid")
+    assert "unread" in body["fields"]
+
+
+def test_the_unread_filter_splits_read_from_unread(booked, scene, client_for):
+    client = client_for(scene.senco)
+    first = Notification.objects.filter(user=scene.senco).earliest("id")
+    client.post(f"/api/v1/notifications/{first.pk}/read")
+
+    unread = client.get("/api/v1/notifications", {"unread": "true"}).json()["results"]
+    read = client.get("/api/v1/notifications", {"unread": "false"}).json()["results"]
+
+    assert [n["id"] for n in read] == [first.pk]
+    assert first.pk not in {n["id"] for n in unread}
+    assert len(unread) == Notification.objects.filter(user=scene.senco).count() - 1
