@@ -11,7 +11,7 @@ batch on other databases, use ``bulk_create`` itself.
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from psycopg import sql
 
 # Below this many rows an INSERT is as quick, and simpler to read in a query log.
@@ -27,6 +27,9 @@ def bulk_insert[Row: models.Model](objects: Sequence[Row]) -> list[Row]:
     if not rows:
         return rows
     model = type(rows[0])
+    # The connection itself, not ``django.db.connection``: every attribute read through
+    # that proxy looks the connection up again, and preparing a value reads several.
+    connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
     opts = model._meta
