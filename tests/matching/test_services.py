@@ -798,6 +798,22 @@ def test_a_round_leaves_requests_that_already_have_proposals_alone():
     assert Proposal.objects.filter(request=already).count() == 1
 
 
+def test_a_round_finds_a_far_feasible_expert_behind_many_near_infeasible_ones():
+    # More near experts than the round scores per request (3 × 8), all at the requesting
+    # school, which the default policy forbids.
+    school = SchoolFactory(**place(0))
+    for _ in range(25):
+        make_expert(school=school)
+    far = make_expert(km=15)
+    support_request = make_request(school=school)
+
+    run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    assert list(Proposal.objects.filter(run=run).values_list("request_id", "expert_id")) == [
+        (support_request.pk, far.pk)
+    ]
+
+
 def needs_only_policy(objective: str) -> MatchingPolicy:
     """Scores are then exactly the needs coverage: 100 for lead, 25 for aware."""
     zero = {f"weight_{name}": 0 for name in CRITERIA if name != "needs"}
