@@ -691,6 +691,7 @@ def stage_analyse(args: argparse.Namespace) -> dict[str, Any]:
     today = selectors.local_today()
     mark = time.perf_counter()
     request_facts = selectors.request_facts(requests=selectors.waiting_requests(), today=today)
+    proposed_before = selectors.proposed_pairs(requests=selectors.waiting_requests())
     expert_facts = selectors.expert_facts(
         experts=selectors.experts_accepting_work(today=today),
         today=today,
@@ -705,6 +706,7 @@ def stage_analyse(args: argparse.Namespace) -> dict[str, Any]:
         today=today,
         per_request=policy.round_candidates_per_request,
         min_score=policy.min_score,
+        proposed_before=proposed_before,
     )
     candidates_s = time.perf_counter() - mark
     edges = [

@@ -8,7 +8,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
+import numpy as np
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -393,6 +403,17 @@ def school_sessions_received(
         .values_list("request__school_id", "n")
     )
     return dict(rows)
+
+
+def proposed_pairs(*, requests: QuerySet[SupportRequest]) -> tuple[np.ndarray, np.ndarray]:
+    """Every (request, expert) pair that already has a proposal, of any status, for the
+    requests: (request ids, expert ids) as two parallel arrays, in one query. A round never
+    proposes such a pair again (declined, expired or withdrawn)."""
+    rows = Proposal.objects.filter(request_id__in=requests.order_by().values("pk")).values_list(
+        "request_id", "expert_id"
+    )
+    pairs = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+    return pairs[:, 0].copy(), pairs[:, 1].copy()
 
 
 def waiting_requests() -> QuerySet[SupportRequest]:

@@ -293,6 +293,8 @@ def matching_round_run(
     try:
         today = local_today()
         request_facts = selectors.request_facts(requests=selectors.waiting_requests(), today=today)
+        # Never the same expert twice for one request: not after a decline or an expiry.
+        proposed_before = selectors.proposed_pairs(requests=selectors.waiting_requests())
         expert_facts = selectors.expert_facts(
             experts=selectors.experts_accepting_work(today=today),
             today=today,
@@ -307,6 +309,7 @@ def matching_round_run(
             today=today,
             per_request=policy.round_candidates_per_request,
             min_score=policy.min_score,
+            proposed_before=proposed_before,
         )
         timings["candidates"] = _ms_since(mark)
         mark = clock.perf_counter()
