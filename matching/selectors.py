@@ -18,8 +18,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import User
@@ -38,7 +39,7 @@ from exchange.models import (
 )
 from exchange.selectors import SCHOOL_REQUEST_ROLES
 from matching.enums import ProposalStatus
-from matching.models import MatchingPolicy, MatchingRun, Proposal
+from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats
 
 LONDON = ZoneInfo("Europe/London")
@@ -414,6 +415,16 @@ def proposed_pairs(*, requests: QuerySet[SupportRequest]) -> tuple[np.ndarray, n
     )
     pairs = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
     return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
+def matching_run_outcome(*, run: MatchingRun, score_scale: int) -> tuple[int, int]:
+    """What a round actually wrote: how many requests it recorded as unmatched, and the sum
+    of its proposals' scores, each × ``score_scale`` and rounded as the solver counts it."""
+    objective = Proposal.objects.filter(run=run).aggregate(
+        total=Sum(Round(F("score") * score_scale))
+    )["total"]
+    unmatched = UnmatchedRequest.objects.filter(run=run).count()
+    return unmatched, round(objective or 0)
 
 
 def waiting_requests() -> QuerySet[SupportRequest]:

@@ -332,6 +332,11 @@ def matching_round_run(
             graph=graph,
         )
         timings["write"] = _ms_since(mark)
+        # What was written, not what was solved: the write skips requests a worker holds
+        # (no row for them; the next round serves them) and pairs whose expert filled up.
+        unmatched, objective_value = selectors.matching_run_outcome(
+            run=run, score_scale=SCORE_SCALE
+        )
     except Exception as error:
         MatchingRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED,
@@ -348,8 +353,8 @@ def matching_round_run(
         experts_considered=len(expert_facts),
         candidate_pairs=len(graph),
         matched_count=matched,
-        unmatched_count=len(request_facts) - matched,
-        objective_value=assignment.total_score,
+        unmatched_count=unmatched,
+        objective_value=objective_value,
         timings_ms=timings,
     )
     run.refresh_from_db()
