@@ -1,30 +1,34 @@
 """The candidate graph of a matching round: which experts each waiting request may get.
 
 Pure (no ORM). A round sees every waiting request and every expert with capacity, so the
-coarse filters — a shared need, the phase, the reach on the British National Grid — run as
-vectorised NumPy over all experts at once; only the nearest few that pass are scored in
-full — by ``vectorised.evaluate_pairs``, ``scoring.evaluate`` for many pairs at once, bit
-for bit — and the best ``per_request`` of those become the solver's edges. The solver is
-exact over this graph. Only the pairs a round proposes are explained (``scoring.evaluate``).
+coarse filter runs as vectorised NumPy over all experts at once: every hard constraint of
+``scoring.evaluate`` (the same rules as ``vectorised.HARD_CONSTRAINTS``, through
+``vectorised.Feasibility``), and no expert already proposed for the request. Only the
+nearest few that pass are scored in full — by ``vectorised.evaluate_pairs``,
+``scoring.evaluate`` for many pairs at once, bit for bit — and the best ``per_request`` of
+those become the solver's edges. The solver is exact over this graph. Only the pairs a
+round proposes are explained (``scoring.evaluate``).
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from exchange.enums import IN_PERSON_FORMATS
-from matching.scoring import (
-    Exclusion,
-    ExpertFacts,
-    RequestFacts,
-    ScoringPolicy,
-    acceptable_formats,
-    usable_needs,
+from matching.scoring import Exclusion, ExpertFacts, RequestFacts, ScoringPolicy
+from matching.vectorised import (
+    CODE,
+    HARD_CONSTRAINTS,
+    REASONS,
+    Feasibility,
+    Tables,
+    build_tables,
+    distances_from,
+    evaluate_pairs,
+    exclusion_reasons,
 )
-from matching.vectorised import REASONS, build_tables, evaluate_pairs
 
 # Scored in full per request, as a multiple of the edges kept.
 SCORED_PER_EDGE = 3
@@ -60,26 +64,31 @@ def round_candidates(
     today: date,
     per_request: int,
     min_score: float,
+    proposed_before: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CandidateGraph:
+    """``proposed_before`` holds (request id, expert id) pairs as two parallel arrays: the
+    pairs that already had a proposal, of any status, which a round never proposes again."""
     graph = CandidateGraph()
     pool = [e for e in experts if e.remaining > 0]
     if not pool:
         for request in requests:
             graph.exclusions[request.id] = Counter({Exclusion.NO_CAPACITY: len(experts)})
         return graph
-    pair_requests, pair_experts, beyond = _nearest(requests, pool, policy, per_request)
     tables = build_tables(requests, pool, policy, today)
+    expert_ids = np.array([e.id for e in pool], dtype=np.int64)
+    request_ids = np.array([r.id for r in requests], dtype=np.int64)
+    before = _pairs_by_request(request_ids, expert_ids, proposed_before)
+    pair_requests, pair_experts = _nearest(tables, before, per_request)
     scored = evaluate_pairs(tables, pair_requests, pair_experts)
-    fits = scored.reason == 0
-    eligible = fits & (scored.score >= min_score)
+    eligible = (scored.reason == 0) & (scored.score >= min_score)
 
     # Best first within each request: score, then distance (unknown as 0), then expert id.
-    expert_ids = np.array([e.id for e in pool], dtype=np.int64)[pair_experts]
+    pair_expert_ids = expert_ids[pair_experts]
     chosen = np.flatnonzero(eligible)
     order = chosen[
         np.lexsort(
             (
-                expert_ids[chosen],
+                pair_expert_ids[chosen],
                 np.nan_to_num(scored.distance[chosen], nan=0.0),
                 -scored.score[chosen],
                 pair_requests[chosen],
@@ -89,100 +98,122 @@ def round_candidates(
     ranked_requests = pair_requests[order]
     starts = np.searchsorted(ranked_requests, ranked_requests, side="left")
     top = order[np.arange(len(order)) - starts < per_request]
-    request_ids = np.array([r.id for r in requests], dtype=np.int64)
     graph.request_ids = request_ids[pair_requests[top]]
-    graph.expert_ids = expert_ids[top]
+    graph.expert_ids = pair_expert_ids[top]
     graph.scores = scored.score[top]
     graph.feasible = set(graph.request_ids.tolist())
-
-    # Requests with no candidate: why each scored expert was excluded, and how many were
-    # beyond reach of the coarse filter.
-    reasons = np.where(fits, REASONS.index(Exclusion.LOW_SCORE), scored.reason)
     has_match = np.zeros(len(requests), dtype=bool)
     has_match[pair_requests[top]] = True
-    for index in np.flatnonzero(~has_match).tolist():
-        excluded: Counter[str] = Counter()
-        graph.exclusions[requests[index].id] = excluded
-        if beyond[index]:
-            excluded[Exclusion.TOO_FAR] += int(beyond[index])
-    unserved = np.flatnonzero(~has_match[pair_requests])
-    for index, code in zip(
-        pair_requests[unserved].tolist(), reasons[unserved].tolist(), strict=True
-    ):
-        graph.exclusions[requests[index].id][REASONS[code]] += 1
+    unserved = np.flatnonzero(~has_match)
+    if len(unserved):
+        graph.exclusions = _exclusions(tables, unserved, before)
     return graph
 
 
-def _nearest(
-    requests: Sequence[RequestFacts],
-    pool: Sequence[ExpertFacts],
-    policy: ScoringPolicy,
-    per_request: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The coarse filter: for each request, the ``per_request × SCORED_PER_EDGE`` nearest
-    experts (ties: pool order) sharing a need and the phase and within reach. Returns the
-    pairs (request index, pool index) and, per request, how many experts shared a need and
-    the phase but were out of reach."""
-    need_bits = {
-        code: 1 << i for i, code in enumerate(sorted({c for r in requests for c in r.needs}))
+def _pairs_by_request(
+    request_ids: np.ndarray,
+    expert_ids: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray] | None,
+) -> dict[int, np.ndarray]:
+    """The (request id, expert id) pairs as request index → sorted pool indexes of its
+    experts; pairs of requests or experts not in the round are dropped."""
+    if pairs is None or not len(pairs[0]):
+        return {}
+    requests = np.asarray(pairs[0], dtype=np.int64)
+    experts = np.asarray(pairs[1], dtype=np.int64)
+    request_order = np.argsort(request_ids, kind="stable")
+    expert_order = np.argsort(expert_ids, kind="stable")
+    r = np.minimum(
+        np.searchsorted(request_ids, requests, sorter=request_order), len(request_ids) - 1
+    )
+    e = np.minimum(np.searchsorted(expert_ids, experts, sorter=expert_order), len(expert_ids) - 1)
+    r, e = request_order[r], expert_order[e]
+    known = (request_ids[r] == requests) & (expert_ids[e] == experts)
+    r, e = r[known], e[known]
+    order = np.lexsort((e, r))
+    r, e = r[order], e[order]
+    bounds = np.flatnonzero(np.diff(r)) + 1
+    return {
+        int(group[0]): experts_of
+        for group, experts_of in zip(np.split(r, bounds), np.split(e, bounds), strict=True)
+        if len(group)
     }
-    phase_bits = {phase: 1 << i for i, phase in enumerate(sorted({r.phase for r in requests}))}
 
-    def mask(codes: Iterable[str], bits: dict[str, int]) -> int:
-        return sum(bits.get(code, 0) for code in codes)
 
-    expert_needs = np.array([mask(usable_needs(e), need_bits) for e in pool], dtype=np.int64)
-    expert_phases = np.array([mask(e.phases, phase_bits) for e in pool], dtype=np.int64)
-    east = np.array([np.nan if e.easting is None else e.easting for e in pool], dtype=float)
-    north = np.array([np.nan if e.northing is None else e.northing for e in pool], dtype=float)
-    travel = np.array([e.max_travel_km for e in pool], dtype=float)
+def _nearest(
+    tables: Tables, before: dict[int, np.ndarray], per_request: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The coarse filter: for each request, the ``per_request × SCORED_PER_EDGE`` nearest
+    experts (ties: pool order) who pass every hard constraint and were not proposed for it
+    before. Returns the pairs (request index, pool index)."""
+    feasibility = Feasibility(tables)
     keep = per_request * SCORED_PER_EDGE
-    chosen_per_request: list[np.ndarray] = [_empty_ints()] * len(requests)
-    beyond = np.zeros(len(requests), dtype=np.int64)
-    nowhere = np.zeros(len(pool), dtype=bool)
-    # Shared by many requests, so computed once: who covers a need set in a phase, and each
-    # school's distances and reach (schools raise several requests).
-    covers_cache: dict[tuple[int, str], tuple[np.ndarray, int]] = {}
-    by_location: dict[tuple[int, int] | None, list[int]] = {}
-    for index, request in enumerate(requests):
-        located = request.easting is not None and request.northing is not None
-        key = (request.easting, request.northing) if located else None
-        by_location.setdefault(key, []).append(index)  # type: ignore[arg-type]
+    n_requests = len(tables.requests)
+    chosen_per_request: list[np.ndarray] = [_empty_ints()] * n_requests
+    # Schools raise several requests: distances and reach are computed once per location.
+    by_location: dict[tuple[float, float] | None, list[int]] = {}
+    for index in range(n_requests):
+        east, north = float(tables.r_east[index]), float(tables.r_north[index])
+        key = None if np.isnan(east) or np.isnan(north) else (east, north)
+        by_location.setdefault(key, []).append(index)
 
-    for location, indexes in by_location.items():
-        if location is None:
-            # Unknown location: only a remote format can serve it, at any distance.
-            distance = np.zeros(len(pool))
-            reach_ok = {True: ~nowhere, False: nowhere}
-        else:
-            distance = np.hypot(east - location[0], north - location[1]) / 1000
-            unknown = np.isnan(distance)
-            reach_ok = {
-                True: (distance <= np.maximum(travel, policy.video_reach_km)) | unknown,
-                False: distance <= travel,
-            }
+    for indexes in by_location.values():
+        distance = distances_from(tables, indexes[0])
+        visit_ok, remote_ok = feasibility.deliverable(distance)
         for index in indexes:
-            request = requests[index]
-            need_key = (mask(request.needs, need_bits), request.phase)
-            if need_key not in covers_cache:
-                covers = ((expert_needs & need_key[0]) != 0) & (
-                    (expert_phases & phase_bits[request.phase]) != 0
-                )
-                covers_cache[need_key] = (covers, int(np.count_nonzero(covers)))
-            covers, covering = covers_cache[need_key]
-            formats = acceptable_formats(request.format, request.video_acceptable)
-            remote = any(f not in IN_PERSON_FORMATS for f in formats)
-            chosen = np.flatnonzero(covers & reach_ok[remote])
-            beyond[index] = covering - len(chosen)
+            chosen = feasibility.experts(index, visit_ok, remote_ok)
+            if index in before:
+                chosen = chosen[~np.isin(chosen, before[index], assume_unique=True)]
             if len(chosen) > keep:
                 chosen = _nearest_k(chosen, distance[chosen], keep)
             chosen_per_request[index] = chosen
     sizes = [len(c) for c in chosen_per_request]
-    pair_requests = np.repeat(np.arange(len(requests), dtype=np.int64), sizes)
+    pair_requests = np.repeat(np.arange(n_requests, dtype=np.int64), sizes)
     pair_experts = (
         np.concatenate(chosen_per_request).astype(np.int64) if chosen_per_request else _empty_ints()
     )
-    return pair_requests, pair_experts, beyond
+    return pair_requests, pair_experts
+
+
+def _exclusions(
+    tables: Tables, unserved: np.ndarray, before: dict[int, np.ndarray]
+) -> dict[int, Counter[str]]:
+    """Why each request without an edge has none, over the experts with capacity who share
+    one of its needs and its phase: the first hard constraint each fails, in
+    ``scoring.evaluate``'s order; an expert proposed for it before; or, for one who fits,
+    a score below the minimum (the nearest few were scored, all below it)."""
+    everyone = slice(None)
+    covering_rules = [
+        failing
+        for code, _, failing in HARD_CONSTRAINTS
+        if code in (Exclusion.NO_NEED_OVERLAP, Exclusion.PHASE)
+    ]
+    pair_requests: list[np.ndarray] = []
+    pair_experts: list[np.ndarray] = []
+    pair_proposed: list[np.ndarray] = []
+    for index in unserved.tolist():
+        covers = np.ones(len(tables.accepting), dtype=bool)
+        for failing in covering_rules:
+            covers &= ~failing(tables, index, everyone)
+        experts = np.flatnonzero(covers)
+        pair_requests.append(np.full(len(experts), index, dtype=np.int64))
+        pair_experts.append(experts)
+        pair_proposed.append(
+            np.isin(experts, before[index]) if index in before else np.zeros(len(experts), bool)
+        )
+    ri = np.concatenate(pair_requests)
+    ei = np.concatenate(pair_experts)
+    proposed = np.concatenate(pair_proposed)
+    reason, _, _ = exclusion_reasons(tables, ri, ei)
+    fits = reason == 0
+    reason[fits] = np.where(
+        proposed[fits], CODE[Exclusion.PROPOSED_BEFORE], CODE[Exclusion.LOW_SCORE]
+    )
+    exclusions = {tables.requests[index].id: Counter[str]() for index in unserved.tolist()}
+    counts = Counter(zip(ri.tolist(), reason.tolist(), strict=True))
+    for (index, code), count in counts.items():
+        exclusions[tables.requests[index].id][REASONS[code]] += count
+    return exclusions
 
 
 def _nearest_k(chosen: np.ndarray, distance: np.ndarray, keep: int) -> np.ndarray:

@@ -8,8 +8,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+import numpy as np
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,7 +39,7 @@ from exchange.models import (
 )
 from exchange.selectors import SCHOOL_REQUEST_ROLES
 from matching.enums import ProposalStatus
-from matching.models import MatchingPolicy, MatchingRun, Proposal
+from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats
 
 LONDON = ZoneInfo("Europe/London")
@@ -393,6 +404,27 @@ def school_sessions_received(
         .values_list("request__school_id", "n")
     )
     return dict(rows)
+
+
+def proposed_pairs(*, requests: QuerySet[SupportRequest]) -> tuple[np.ndarray, np.ndarray]:
+    """Every (request, expert) pair that already has a proposal, of any status, for the
+    requests: (request ids, expert ids) as two parallel arrays, in one query. A round never
+    proposes such a pair again (declined, expired or withdrawn)."""
+    rows = Proposal.objects.filter(request_id__in=requests.order_by().values("pk")).values_list(
+        "request_id", "expert_id"
+    )
+    pairs = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+    return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
+def matching_run_outcome(*, run: MatchingRun, score_scale: int) -> tuple[int, int]:
+    """What a round actually wrote: how many requests it recorded as unmatched, and the sum
+    of its proposals' scores, each × ``score_scale`` and rounded as the solver counts it."""
+    objective = Proposal.objects.filter(run=run).aggregate(
+        total=Sum(Round(F("score") * score_scale))
+    )["total"]
+    unmatched = UnmatchedRequest.objects.filter(run=run).count()
+    return unmatched, round(objective or 0)
 
 
 def waiting_requests() -> QuerySet[SupportRequest]:

@@ -305,6 +305,8 @@ def matching_round_run(
     try:
         today = local_today()
         request_facts = selectors.request_facts(requests=selectors.waiting_requests(), today=today)
+        # Never the same expert twice for one request: not after a decline or an expiry.
+        proposed_before = selectors.proposed_pairs(requests=selectors.waiting_requests())
         expert_facts = selectors.expert_facts(
             experts=selectors.experts_accepting_work(today=today),
             today=today,
@@ -319,6 +321,7 @@ def matching_round_run(
             today=today,
             per_request=policy.round_candidates_per_request,
             min_score=policy.min_score,
+            proposed_before=proposed_before,
         )
         timings["candidates"] = _ms_since(mark)
         mark = clock.perf_counter()
@@ -341,6 +344,11 @@ def matching_round_run(
             graph=graph,
         )
         timings["write"] = _ms_since(mark)
+        # What was written, not what was solved: the write skips requests a worker holds
+        # (no row for them; the next round serves them) and pairs whose expert filled up.
+        unmatched, objective_value = selectors.matching_run_outcome(
+            run=run, score_scale=SCORE_SCALE
+        )
     except Exception as error:
         MatchingRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED,
@@ -357,8 +365,8 @@ def matching_round_run(
         experts_considered=len(expert_facts),
         candidate_pairs=len(graph),
         matched_count=matched,
-        unmatched_count=len(request_facts) - matched,
-        objective_value=assignment.total_score,
+        unmatched_count=unmatched,
+        objective_value=objective_value,
         timings_ms=timings,
     )
     run.refresh_from_db()

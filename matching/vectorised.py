@@ -11,7 +11,7 @@ two against each other on generated facts.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -48,8 +48,9 @@ REASONS: tuple[str, ...] = (
     Exclusion.SAFEGUARDING,
     Exclusion.TOO_FAR,
     Exclusion.OUT_OF_REACH,
-    # Not a hard constraint: for callers that filter on the score.
+    # Not hard constraints: for callers that filter on the score, or on earlier proposals.
     Exclusion.LOW_SCORE,
+    Exclusion.PROPOSED_BEFORE,
 )
 CODE = {reason: code for code, reason in enumerate(REASONS)}
 # Integer coordinates up to this size square and add exactly in a double, so the correctly
@@ -342,64 +343,228 @@ def distances_km(tables: Tables, requests: Ints, experts: Ints) -> Floats:
     )
 
 
+# --- hard constraints, shared by the pair-by-pair evaluation and the round's coarse filter ---
+
+# What of a request a hard constraint depends on: nothing (the expert alone), the request's
+# profile (primary need, needs, phase), or its school (school and trust).
+EXPERT, PROFILE, SCHOOL = "expert", "profile", "school"
+Requests = Ints | int
+ExpertsIndex = Ints | slice
+Failing = Callable[[Tables, Requests, ExpertsIndex], Bools | np.bool_]
+
+
+def _not_accepting(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
+    return ~t.accepting[ei]
+
+
+def _no_capacity(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
+    return t.remaining[ei] <= 0
+
+
+def _own_school(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
+    if t.policy.allow_own_school:
+        return np.False_
+    return t.school[ei] == t.r_school[ri]
+
+
+def _own_trust(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
+    if t.policy.allow_own_trust:
+        return np.False_
+    return (t.trust[ei] != -1) & (t.trust[ei] == t.r_trust[ri])
+
+
+def _missing_qualification(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
+    if not t.credential.shape[1]:
+        return np.False_
+    required = t.r_credential[ri]
+    return (required >= 0) & ~t.credential[ei, np.maximum(required, 0)]
+
+
+def _no_need_overlap(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
+    overlap: Bools | np.bool_ = np.False_
+    for s in range(t.r_needs.shape[1]):
+        code = t.r_needs[ri, s]
+        overlap = overlap | ((code >= 0) & (t.need_rank[ei, np.maximum(code, 0)] > 0))
+    return ~overlap
+
+
+def _phase_not_served(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
+    phase = t.r_phase[ri]
+    return (phase < 0) | ~t.phase[ei, np.maximum(phase, 0)]
+
+
+# ``scoring.hard_constraint``'s checks, in its order: (reason, what it depends on, the
+# failing pairs). ``ri`` and ``ei`` are parallel index arrays (pair by pair), or one request
+# index and ``slice(None)`` (one request against every expert).
+HARD_CONSTRAINTS: tuple[tuple[str, str, Failing], ...] = (
+    (Exclusion.NOT_ACCEPTING, EXPERT, _not_accepting),
+    (Exclusion.NO_CAPACITY, EXPERT, _no_capacity),
+    (Exclusion.OWN_SCHOOL, SCHOOL, _own_school),
+    (Exclusion.OWN_TRUST, SCHOOL, _own_trust),
+    (Exclusion.MANDATORY_QUALIFICATION, PROFILE, _missing_qualification),
+    (Exclusion.NO_NEED_OVERLAP, PROFILE, _no_need_overlap),
+    (Exclusion.PHASE, PROFILE, _phase_not_served),
+)
+
+
+def in_person_deliverable(safeguarded: Bools, distance: Floats, travel: Floats) -> Bools:
+    """``delivery_format``'s rule for a visit or training: a current safeguarding
+    confirmation and a school of known location within the expert's travel distance."""
+    # Comparisons with NaN (unknown location) are False and raise no floating-point error.
+    return safeguarded & (distance <= travel)
+
+
+def remote_deliverable(distance: Floats, video_reach_km: float) -> Bools:
+    """``delivery_format``'s rule for a remote format: within the policy's video reach, or
+    of unknown location."""
+    return ~(distance > video_reach_km)
+
+
+def distances_from(tables: Tables, request: int) -> Floats:
+    """``distances_km`` from one request to every expert, bit for bit."""
+    if tables.exact_distance:
+        dx = tables.r_east[request] - tables.east
+        dy = tables.r_north[request] - tables.north
+        return np.sqrt(dx * dx + dy * dy) / 1000
+    n = len(tables.east)
+    return distances_km(tables, np.full(n, request, dtype=np.int64), np.arange(n))
+
+
+class Feasibility:
+    """Which experts pass every hard constraint for a request, over all experts at once:
+    the rules of ``HARD_CONSTRAINTS`` and ``delivery_format`` that ``exclusion_reasons``
+    applies pair by pair. What depends on the expert alone is computed once, what depends
+    on the request's profile (needs, phase, qualification) once per distinct profile, and
+    the formats offered once per distinct set of acceptable formats."""
+
+    def __init__(self, tables: Tables) -> None:
+        t = self.tables = tables
+        base = np.ones(len(t.accepting), dtype=bool)
+        for _, depends, failing in HARD_CONSTRAINTS:
+            if depends == EXPERT:
+                base &= ~failing(t, 0, slice(None))
+        self._base = base
+        self._in_person_codes = {i for i, f in enumerate(t.formats) if f in IN_PERSON_FORMATS}
+        profile_columns = np.column_stack([t.r_needs, t.r_phase, t.r_credential])
+        self._profile_of = _row_ids(profile_columns)
+        self._formats_of = _row_ids(t.r_formats)
+        self._school_rules = [
+            failing for _, depends, failing in HARD_CONSTRAINTS if depends == SCHOOL
+        ]
+        self._qualified: dict[int, Bools] = {}
+        self._offers: dict[int, tuple[Bools | None, Bools | None]] = {}
+        self._offered: dict[tuple[int, int], tuple[Bools | None, Bools | None]] = {}
+
+    def deliverable(self, distance: Floats) -> tuple[Bools, Bools]:
+        """For a school at ``distance`` from each expert: who can visit it, and who can
+        reach it remotely."""
+        t = self.tables
+        visit = in_person_deliverable(t.safeguarded, distance, t.travel)
+        return visit, remote_deliverable(distance, t.policy.video_reach_km)
+
+    def experts(self, request: int, visit_ok: Bools, remote_ok: Bools) -> Ints:
+        """The indexes (ascending) of the experts who can take ``request``, given the
+        ``deliverable`` masks of its school."""
+        key = (int(self._profile_of[request]), int(self._formats_of[request]))
+        if key not in self._offered:
+            self._offered[key] = self._offering(request, key[0])
+        visit_offered, remote_offered = self._offered[key]
+        if visit_offered is not None and remote_offered is not None:
+            mask = (visit_offered & visit_ok) | (remote_offered & remote_ok)
+        elif visit_offered is not None:
+            mask = visit_offered & visit_ok
+        elif remote_offered is not None:
+            mask = remote_offered & remote_ok
+        else:
+            return np.zeros(0, dtype=np.int64)
+        chosen = np.flatnonzero(mask)
+        # Own school and trust exclude a handful of experts: checked on the few left.
+        for failing in self._school_rules:
+            failed = failing(self.tables, request, chosen)
+            if np.ndim(failed) and len(chosen):
+                chosen = chosen[~failed]
+        return chosen
+
+    def _offering(self, request: int, profile: int) -> tuple[Bools | None, Bools | None]:
+        """Experts passing the profile's constraints who offer one of the request's
+        in-person formats, and who offer one of its remote formats (None: it has none)."""
+        t = self.tables
+        if profile not in self._qualified:
+            passing = self._base.copy()
+            for _, depends, failing in HARD_CONSTRAINTS:
+                if depends == PROFILE:
+                    passing &= ~failing(t, request, slice(None))
+            self._qualified[profile] = passing
+        formats = int(self._formats_of[request])
+        if formats not in self._offers:
+            codes = [int(f) for f in t.r_formats[request] if f >= 0]
+            visit = [f for f in codes if f in self._in_person_codes]
+            remote = [f for f in codes if f not in self._in_person_codes]
+            self._offers[formats] = (
+                t.offers[:, visit].any(axis=1) if visit else None,
+                t.offers[:, remote].any(axis=1) if remote else None,
+            )
+        passing = self._qualified[profile]
+        visit_offers, remote_offers = self._offers[formats]
+        return (
+            None if visit_offers is None else passing & visit_offers,
+            None if remote_offers is None else passing & remote_offers,
+        )
+
+
+def _row_ids(rows: Ints) -> Ints:
+    """For each row, the id of its distinct value: equal rows, equal ids."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
 def evaluate_pairs(tables: Tables, requests: Ints, experts: Ints) -> Scored:
     """``scoring.evaluate(explain=False)`` for the pairs (request index, expert index)."""
+    reason, delivery, distance = exclusion_reasons(tables, requests, experts)
+    score = np.full(len(requests), np.nan)
+    keep = np.flatnonzero(reason == 0)
+    if len(keep):
+        score[keep] = _score(tables, requests[keep], experts[keep], delivery[keep], distance[keep])
+    return Scored(reason, delivery, distance, score)
+
+
+def exclusion_reasons(tables: Tables, requests: Ints, experts: Ints) -> tuple[Ints, Ints, Floats]:
+    """``evaluate_pairs`` without the score: each pair's ``REASONS`` index (0 = fits), its
+    delivery format (-1 when excluded) and its distance in km (NaN when unknown)."""
     t, policy = tables, tables.policy
     ri, ei = requests, experts
     count = len(ri)
     reason = np.zeros(count, dtype=np.int64)
 
-    def fail(code: str, failing: Bools) -> None:
-        reason[(reason == 0) & failing] = CODE[code]
-
-    fail(Exclusion.NOT_ACCEPTING, ~t.accepting[ei])
-    fail(Exclusion.NO_CAPACITY, t.remaining[ei] <= 0)
-    if not policy.allow_own_school:
-        fail(Exclusion.OWN_SCHOOL, t.school[ei] == t.r_school[ri])
-    if not policy.allow_own_trust:
-        fail(Exclusion.OWN_TRUST, (t.trust[ei] != -1) & (t.trust[ei] == t.r_trust[ri]))
-    required = t.r_credential[ri]
-    fail(
-        Exclusion.MANDATORY_QUALIFICATION,
-        (required >= 0) & ~t.credential[ei, np.maximum(required, 0)]
-        if t.credential.shape[1]
-        else np.zeros(count, dtype=bool),
-    )
-    overlap = np.zeros(count, dtype=bool)
-    for s in range(t.r_needs.shape[1]):
-        code = t.r_needs[ri, s]
-        overlap |= (code >= 0) & (t.need_rank[ei, np.maximum(code, 0)] > 0)
-    fail(Exclusion.NO_NEED_OVERLAP, ~overlap)
-    phase = t.r_phase[ri]
-    fail(Exclusion.PHASE, (phase < 0) | ~t.phase[ei, np.maximum(phase, 0)])
+    for code, _, failing in HARD_CONSTRAINTS:
+        reason[(reason == 0) & failing(t, ri, ei)] = CODE[code]
 
     distance = distances_km(t, ri, ei)
     unknown = np.isnan(distance)
+    visit_ok = in_person_deliverable(t.safeguarded[ei], distance, t.travel[ei])
+    remote_ok = remote_deliverable(distance, policy.video_reach_km)
     # delivery_format: the first acceptable format offered and deliverable.
     delivery = np.full(count, -1, dtype=np.int64)
     why = np.full(count, CODE[Exclusion.FORMAT], dtype=np.int64)
+    in_person_codes = [i for i, f in enumerate(t.formats) if f in IN_PERSON_FORMATS]
     with np.errstate(invalid="ignore"):
         for s in range(t.r_formats.shape[1]):
             fmt = t.r_formats[ri, s]
             active = (delivery < 0) & (fmt >= 0) & t.offers[ei, np.maximum(fmt, 0)]
-            in_person = np.isin(fmt, [i for i, f in enumerate(t.formats) if f in IN_PERSON_FORMATS])
+            in_person = np.isin(fmt, in_person_codes)
             no_safeguarding = active & in_person & ~t.safeguarded[ei]
             too_far = active & in_person & ~no_safeguarding & (unknown | (distance > t.travel[ei]))
             out_of_reach = active & ~in_person & ~unknown & (distance > policy.video_reach_km)
             why[no_safeguarding] = CODE[Exclusion.SAFEGUARDING]
             why[too_far] = CODE[Exclusion.TOO_FAR]
             why[out_of_reach] = CODE[Exclusion.OUT_OF_REACH]
-            ok = active & ~no_safeguarding & ~too_far & ~out_of_reach
+            ok = active & np.where(in_person, visit_ok, remote_ok)
             delivery[ok] = fmt[ok]
     fits = reason == 0
     reason[fits & (delivery < 0)] = why[fits & (delivery < 0)]
     delivery[reason != 0] = -1
-
-    score = np.full(count, np.nan)
-    keep = np.flatnonzero(reason == 0)
-    if len(keep):
-        score[keep] = _score(t, ri[keep], ei[keep], delivery[keep], distance[keep])
-    return Scored(reason, delivery, distance, score)
+    return reason, delivery, distance
 
 
 def _score(t: Tables, ri: Ints, ei: Ints, delivery: Ints, distance: Floats) -> Floats:

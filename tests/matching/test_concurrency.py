@@ -6,13 +6,14 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from exchange import services as exchange_services
 from exchange.models import ExpertProfile, SupportRequest
 from matching import services
-from matching.models import Proposal
+from matching.enums import RunTrigger
+from matching.models import Proposal, UnmatchedRequest
 from matching.selectors import local_today
 from tests.factories import (
     ExpertProfileFactory,
@@ -152,3 +153,54 @@ def test_two_experts_accepting_one_request_at_once_only_one_gets_it():
         assert statuses == {winner: "accepted", loser: "withdrawn"}
         support_request.refresh_from_db()
         assert support_request.status == "accepted"
+
+
+def submitted_request(**fields) -> SupportRequest:
+    draft = SupportRequestFactory(
+        school=SchoolFactory(easting=fields.pop("easting", 550000), northing=280000),
+        phase="primary",
+        format="observation_visit",
+        **{"video_acceptable": True, **fields},
+    )
+    exchange_services.support_request_submit(support_request=draft, by=draft.created_by)
+    return draft
+
+
+def test_a_round_records_what_it_wrote_when_a_worker_holds_a_request():
+    expert = make_expert()
+    held = submitted_request()
+    served = submitted_request()
+    # Nobody travels 200 km for a visit: unmatched, with its reason.
+    nobody = submitted_request(easting=750000, video_acceptable=False)
+    locked, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        # A per-request worker busy with ``held``: its row stays locked during the round.
+        try:
+            with transaction.atomic():
+                SupportRequest.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10)
+        run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+    # The solver gave the expert to both nearby requests; the write skipped the held one.
+    [proposal] = Proposal.objects.filter(run=run)
+    assert (proposal.request_id, proposal.expert_id) == (served.pk, expert.pk)
+    assert list(UnmatchedRequest.objects.filter(run=run).values_list("request_id")) == [
+        (nobody.pk,)
+    ]
+    assert run.requests_considered == 3
+    assert (run.matched_count, run.unmatched_count) == (1, 1)
+    assert run.objective_value == round(proposal.score * 100)
+    held.refresh_from_db()
+    assert held.status == "submitted"

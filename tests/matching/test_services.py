@@ -152,6 +152,10 @@ def is_school_day(day: date) -> bool:
     return day.weekday() < 5 and day not in holidays.UK(subdiv="ENG", years=day.year)
 
 
+def one_proposal_per_request() -> MatchingPolicy:
+    return services.matching_policy_publish(by=None, proposals_per_request=1)
+
+
 # --- proposals for one request -----------------------------------------------------------------
 
 
@@ -601,10 +605,6 @@ def test_a_withdrawn_proposal_cannot_be_accepted():
 # --- expiry and reminders ------------------------------------------------------------------------
 
 
-def one_proposal_per_request() -> MatchingPolicy:
-    return services.matching_policy_publish(by=None, proposals_per_request=1)
-
-
 def test_overdue_proposals_expire_and_the_request_is_matched_again(
     django_capture_on_commit_callbacks, eager_tasks
 ):
@@ -796,6 +796,82 @@ def test_a_round_leaves_requests_that_already_have_proposals_alone():
     assert run.requests_considered == 0
     assert history_of(already) == changes
     assert Proposal.objects.filter(request=already).count() == 1
+
+
+def test_a_round_never_proposes_an_expert_who_declined_the_request():
+    # The repro: one expert, proposed, declines; the request is unmatched; a round runs.
+    only = make_expert()
+    support_request = make_request()
+    [proposal] = propose(support_request)
+    services.proposal_decline(proposal=proposal, by=only.user, reason="Too busy.")
+    propose(support_request)  # the re-match the decline queues: nobody else, so unmatched
+    assert status_of(support_request) == "unmatched"
+
+    run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    assert list(Proposal.objects.filter(request=support_request).values_list("status")) == [
+        ("declined",)
+    ]
+    assert (run.candidate_pairs, run.matched_count, run.unmatched_count) == (0, 0, 1)
+    unmatched = UnmatchedRequest.objects.get(run=run)
+    assert (unmatched.request_id, unmatched.reason) == (support_request.pk, "no_feasible_expert")
+    assert unmatched.explanation == (
+        "No expert could take this request: "
+        "1 already proposed for it and declined or did not answer."
+    )
+
+
+@pytest.mark.parametrize("status", ["declined", "expired", "withdrawn"])
+def test_a_round_proposes_the_next_best_expert_instead_of_one_proposed_before(status):
+    one_proposal_per_request()
+    before = make_expert(specialisms=[("ASD", "lead")])
+    other = make_expert(km=15, specialisms=[("ASD", "practitioner")])
+    support_request = make_request()
+    [proposal] = propose(support_request)
+    assert proposal.expert == before
+    Proposal.objects.filter(pk=proposal.pk).update(
+        status=status,
+        decided_at=timezone.now(),
+        decline_reason="Too busy." if status == "declined" else "",
+    )
+    SupportRequest.objects.filter(pk=support_request.pk).update(status="matching")
+
+    run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    assert list(Proposal.objects.filter(run=run).values_list("request_id", "expert_id")) == [
+        (support_request.pk, other.pk)
+    ]
+    assert status_of(support_request) == "proposed"
+
+
+def test_an_expert_declining_one_request_is_still_proposed_for_another():
+    expert = make_expert()
+    declined_request = make_request()
+    [proposal] = propose(declined_request)
+    services.proposal_decline(proposal=proposal, by=expert.user, reason="Not this one.")
+    other_request = make_request()
+
+    run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    assert list(Proposal.objects.filter(run=run).values_list("request_id", "expert_id")) == [
+        (other_request.pk, expert.pk)
+    ]
+
+
+def test_a_round_finds_a_far_feasible_expert_behind_many_near_infeasible_ones():
+    # More near experts than the round scores per request (3 × 8), all at the requesting
+    # school, which the default policy forbids.
+    school = SchoolFactory(**place(0))
+    for _ in range(25):
+        make_expert(school=school)
+    far = make_expert(km=15)
+    support_request = make_request(school=school)
+
+    run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    assert list(Proposal.objects.filter(run=run).values_list("request_id", "expert_id")) == [
+        (support_request.pk, far.pk)
+    ]
 
 
 def needs_only_policy(objective: str) -> MatchingPolicy:

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exchange.enums import (
-    IN_PERSON_FORMATS,
     CredentialKind,
     EducationPhase,
     Format,
@@ -28,11 +27,11 @@ from matching.scoring import (
     Match,
     RequestFacts,
     ScoringPolicy,
-    acceptable_formats,
     evaluate,
     usable_needs,
 )
 from matching.vectorised import REASONS, build_tables, evaluate_pairs
+from tests.matching.test_scoring import at_km, expert, request
 
 TODAY = date(2025, 3, 3)
 NEEDS = ("ASD", "SLCN", "MLD", "HI", "VI")
@@ -151,66 +150,58 @@ def test_evaluate_pairs_is_evaluate_bit_for_bit(instance):
             assert scored.delivery[k] == -1
 
 
-def plain_round_candidates(reqs, exps, policy, per_request, min_score):
-    """The candidate graph as it was built before vectorising: the nearest few by a
-    stable sort over every expert, each scored by ``scoring.evaluate``."""
+def plain_round_candidates(reqs, exps, policy, per_request, min_score, proposed=frozenset()):
+    """The candidate graph by its definition, pair by pair with ``scoring.evaluate``: for
+    each request, the nearest few experts (a stable sort; unknown distances last) that
+    ``evaluate`` finds feasible and that were not proposed for it before, the best of those
+    at or above the minimum score as edges. A request without an edge is explained over the
+    experts sharing a need and its phase: each one's exclusion, "proposed before", or (when
+    it fits) "below the minimum score"."""
     pool = [e for e in exps if e.remaining > 0]
     edges, feasible, exclusions = [], set(), {}
     keep = per_request * SCORED_PER_EDGE
-    for request in reqs:
-        remote = any(
-            f not in IN_PERSON_FORMATS
-            for f in acceptable_formats(request.format, request.video_acceptable)
-        )
+    for req in reqs:
         rows = []
-        covering = 0
         for index, e in enumerate(pool):
-            if request.needs.isdisjoint(usable_needs(e)) or request.phase not in e.phases:
+            if (req.id, e.id) in proposed:
                 continue
-            covering += 1
-            if request.easting is None or request.northing is None:
-                distance = 0.0
-                if not remote:
-                    continue
-            elif e.easting is None or e.northing is None:
-                distance = float("nan")
-                if not remote:
-                    continue
-            else:
-                distance = float(
-                    np.hypot(e.easting - request.easting, e.northing - request.northing) / 1000
-                )
-                reach = max(e.max_travel_km, policy.video_reach_km) if remote else e.max_travel_km
-                if not distance <= reach:
-                    continue
-            rows.append((distance, index))
-        finite = sorted((d, i) for d, i in rows if d == d)
-        chosen = [i for _, i in finite] + [i for d, i in rows if d != d]
-        matches, excluded = [], Counter()
-        for index in chosen[:keep]:
-            result = evaluate(request, pool[index], policy, TODAY, explain=False)
+            result = evaluate(req, e, policy, TODAY, explain=False)
             if isinstance(result, Match):
-                if result.score >= min_score:
-                    matches.append(result)
-                else:
-                    excluded[Exclusion.LOW_SCORE] += 1
-            else:
-                excluded[result.reason] += 1
+                distance = float("nan") if result.distance_km is None else result.distance_km
+                rows.append((distance, index, result))
+        finite = sorted((row for row in rows if row[0] == row[0]), key=lambda row: row[:2])
+        chosen = finite + [row for row in rows if row[0] != row[0]]
+        matches = [m for _, _, m in chosen[:keep] if m.score >= min_score]
         if matches:
             matches.sort(key=lambda m: (-m.score, m.distance_km or 0.0, m.expert_id))
             edges += [(m.request_id, m.expert_id, m.score) for m in matches[:per_request]]
-            feasible.add(request.id)
-        else:
-            if covering - len(rows):
-                excluded[Exclusion.TOO_FAR] += covering - len(rows)
-            exclusions[request.id] = excluded
+            feasible.add(req.id)
+            continue
+        excluded = Counter()
+        for e in pool:
+            if req.needs.isdisjoint(usable_needs(e)) or req.phase not in e.phases:
+                continue
+            result = evaluate(req, e, policy, TODAY, explain=False)
+            if isinstance(result, Match):
+                proposed_before = (req.id, e.id) in proposed
+                excluded[Exclusion.PROPOSED_BEFORE if proposed_before else Exclusion.LOW_SCORE] += 1
+            else:
+                excluded[result.reason] += 1
+        exclusions[req.id] = excluded
     return edges, feasible, exclusions
 
 
-@settings(max_examples=100, deadline=None)
-@given(instances(), st.integers(1, 3), st.sampled_from([0, 20, 60]))
-def test_round_candidates_is_the_plain_graph(instance, per_request, min_score):
+@settings(max_examples=150, deadline=None)
+@given(instances(), st.integers(1, 3), st.sampled_from([0, 20, 60]), st.data())
+def test_round_candidates_is_the_plain_graph(instance, per_request, min_score, data):
     reqs, exps, policy = instance
+    proposed = data.draw(
+        st.sets(
+            st.tuples(st.sampled_from([r.id for r in reqs]), st.sampled_from([e.id for e in exps]))
+        )
+    )
+    # Pairs of requests or experts outside the round are ignored.
+    pairs = sorted(proposed | {(1, exps[0].id), (reqs[0].id, 1)})
     graph = round_candidates(
         requests=reqs,
         experts=exps,
@@ -218,8 +209,14 @@ def test_round_candidates_is_the_plain_graph(instance, per_request, min_score):
         today=TODAY,
         per_request=per_request,
         min_score=min_score,
+        proposed_before=(
+            np.array([r for r, _ in pairs], dtype=np.int64),
+            np.array([e for _, e in pairs], dtype=np.int64),
+        ),
     )
-    edges, feasible, exclusions = plain_round_candidates(reqs, exps, policy, per_request, min_score)
+    edges, feasible, exclusions = plain_round_candidates(
+        reqs, exps, policy, per_request, min_score, frozenset(proposed)
+    )
     assert (
         list(
             zip(
@@ -233,7 +230,133 @@ def test_round_candidates_is_the_plain_graph(instance, per_request, min_score):
     )
     assert graph.feasible == feasible
     if any(e.remaining > 0 for e in exps):
-        assert {k: +v for k, v in graph.exclusions.items()} == exclusions
+        assert {k: +v for k, v in graph.exclusions.items()} == {
+            k: +v for k, v in exclusions.items()
+        }
+
+
+# --- the coarse filter applies every hard constraint before the nearest-k cut --------------
+
+# 24 experts are scored per request with the default 8 edges; 30 near experts that cannot
+# take the request must not hide a feasible one 15 km away.
+NEAR = range(1, 31)
+
+
+def graph_for(req, exps, **kwargs):
+    return round_candidates(
+        requests=[req],
+        experts=exps,
+        policy=ScoringPolicy(),
+        today=TODAY,
+        per_request=8,
+        min_score=20,
+        **kwargs,
+    )
+
+
+def test_a_far_qualified_expert_is_found_behind_near_experts_without_the_qualification():
+    near = [expert(id=i, need_levels={"ASD": 4}, **at_km(0.1 * i)) for i in NEAR]
+    far = expert(
+        id=99,
+        need_levels={"HI": 4},
+        verified_credentials=frozenset({CredentialKind.MQ_HEARING}),
+        **at_km(15),
+    )
+
+    graph = graph_for(request(primary_need="HI", needs=frozenset({"HI", "ASD"})), [*near, far])
+
+    assert graph.expert_ids.tolist() == [99]
+
+
+def test_a_far_visiting_expert_is_found_behind_near_experts_offering_only_video():
+    near = [expert(id=i, formats=frozenset({Format.VIDEO_CALL}), **at_km(0.1 * i)) for i in NEAR]
+
+    graph = graph_for(
+        request(format=RequestFormat.OBSERVATION_VISIT), [*near, expert(id=99, **at_km(15))]
+    )
+
+    assert graph.expert_ids.tolist() == [99]
+
+
+def test_a_far_expert_is_found_behind_near_experts_at_the_requesting_school():
+    near = [expert(id=i, school_urn=200_002, **at_km(0.1 * i)) for i in NEAR]
+
+    graph = graph_for(request(), [*near, expert(id=99, **at_km(15))])
+
+    assert graph.expert_ids.tolist() == [99]
+
+
+def test_a_far_expert_is_found_behind_near_experts_without_current_safeguarding():
+    near = [
+        expert(id=i, safeguarding_expires_on=TODAY - timedelta(days=1), **at_km(0.1 * i))
+        for i in NEAR
+    ]
+
+    graph = graph_for(
+        request(format=RequestFormat.OBSERVATION_VISIT), [*near, expert(id=99, **at_km(15))]
+    )
+
+    assert graph.expert_ids.tolist() == [99]
+
+
+def test_experts_proposed_before_are_left_out_and_the_next_nearest_considered():
+    near = [expert(id=i, **at_km(0.1 * i)) for i in NEAR]
+    req = request()
+
+    graph = graph_for(
+        req,
+        [*near, expert(id=99, **at_km(15))],
+        proposed_before=(np.full(30, req.id, dtype=np.int64), np.array(list(NEAR))),
+    )
+
+    assert graph.expert_ids.tolist() == [99]
+
+
+def test_proposals_for_another_request_do_not_exclude_the_expert():
+    req = request()
+
+    graph = graph_for(req, [expert(id=5)], proposed_before=(np.array([req.id + 1]), np.array([5])))
+
+    assert graph.expert_ids.tolist() == [5]
+
+
+def test_a_request_whose_only_expert_was_proposed_before_is_explained_so():
+    req = request()
+    others = [expert(id=7, school_urn=200_002), expert(id=8, need_levels={"SLCN": 4})]
+
+    graph = graph_for(
+        req, [expert(id=5), *others], proposed_before=(np.array([req.id]), np.array([5]))
+    )
+
+    assert len(graph) == 0
+    assert graph.feasible == set()
+    # Expert 8 shares no need: not counted.
+    assert graph.exclusions == {
+        req.id: Counter({Exclusion.PROPOSED_BEFORE: 1, Exclusion.OWN_SCHOOL: 1})
+    }
+
+
+def test_a_request_without_candidates_counts_each_experts_first_failing_constraint():
+    req = request(format=RequestFormat.OBSERVATION_VISIT)
+    exps = [
+        expert(id=1, **at_km(25)),  # beyond a 20 km travel distance
+        expert(id=2, formats=frozenset({Format.VIDEO_CALL})),
+        expert(id=3, safeguarding_expires_on=None),
+        expert(id=4, school_urn=200_002, formats=frozenset({Format.VIDEO_CALL})),
+    ]
+
+    graph = graph_for(req, exps)
+
+    assert graph.exclusions == {
+        req.id: Counter(
+            {
+                Exclusion.TOO_FAR: 1,
+                Exclusion.FORMAT: 1,
+                Exclusion.SAFEGUARDING: 1,
+                Exclusion.OWN_SCHOOL: 1,
+            }
+        )
+    }
 
 
 @given(
