@@ -56,7 +56,7 @@ def matching_policy_publish(*, by: User | None, **changes: Any) -> MatchingPolic
     """A new active version: the current one with ``changes`` applied. Old versions stay
     as they were, so every proposal still names the exact weights that produced it."""
     with transaction.atomic():
-        current = MatchingPolicy.objects.select_for_update().filter(is_active=True).first()
+        current = _active_policy_locked()
         values = {name: getattr(current, name) for name in POLICY_FIELDS} if current else {}
         values.update({k: v for k, v in changes.items() if k in POLICY_FIELDS})
         latest = MatchingPolicy.objects.order_by("-version").values_list("version", flat=True)
@@ -66,6 +66,21 @@ def matching_policy_publish(*, by: User | None, **changes: Any) -> MatchingPolic
         policy.full_clean()
         policy.save()
     return policy
+
+
+def _active_policy_locked() -> MatchingPolicy | None:
+    """The active version, locked until the transaction ends; ``None`` only when no version
+    is active at all.
+
+    Two publishers queue on the active row's lock. When the first commits, that row is no
+    longer active, so PostgreSQL skips it and the waiter's query returns nothing: building
+    on that would silently reset the policy to the defaults. Asking again (a new statement
+    sees what the first committed) locks the version the first published instead.
+    """
+    while True:
+        current = MatchingPolicy.objects.select_for_update().filter(is_active=True).first()
+        if current is not None or not MatchingPolicy.objects.filter(is_active=True).exists():
+            return current
 
 
 # --- writing proposals (one path for per-request proposals and rounds) ----------------------
