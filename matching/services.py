@@ -25,7 +25,7 @@ from exchange.scheduling import services as scheduling
 from exchange.scheduling.enums import NotificationKind
 from exchange.services import support_request_transition
 from matching import candidates, scoring, selectors, solver
-from matching.enums import ProposalStatus, RunStatus, RunTrigger
+from matching.enums import LIVE_PROPOSAL_STATUSES, ProposalStatus, RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.school_days import add_school_days
 from matching.selectors import LONDON, WAITING_STATUSES, local_today
@@ -608,10 +608,13 @@ def _rematch(request_id: int, reason: str) -> None:
 
 
 def proposals_withdraw_for_request(*, support_request_id: int) -> int:
-    """Live proposals of a cancelled request → ``withdrawn``, releasing the experts."""
+    """Live proposals of a cancelled request (``proposed | accepted → withdrawn``),
+    releasing the experts: an accepted one no longer holds its expert's capacity this month
+    nor counts as a session the school was given, as a cancelled session stops counting
+    towards the expert's limits in scheduling."""
     now = timezone.now()
     return Proposal.objects.filter(
-        request_id=support_request_id, status=ProposalStatus.PROPOSED
+        request_id=support_request_id, status__in=LIVE_PROPOSAL_STATUSES
     ).update(status=ProposalStatus.WITHDRAWN, decided_at=now, status_changed_at=now)
 
 

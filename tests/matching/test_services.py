@@ -16,7 +16,7 @@ from config.errors import ConflictError
 from exchange import services as exchange_services
 from exchange.enums import CredentialKind, VerificationStatus
 from exchange.models import Credential, ExpertProfile, StatusChange, SupportRequest
-from matching import services, tasks
+from matching import selectors, services, tasks
 from matching.enums import Objective, ProposalStatus, RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.selectors import local_today
@@ -721,6 +721,32 @@ def test_cancelling_a_request_withdraws_its_live_proposals_and_frees_the_experts
     next_request = make_request()
     propose(next_request)
     assert {p.expert for p in live_proposals(next_request)} == {busy, other}
+
+
+def test_cancelling_an_accepted_request_frees_the_experts_capacity_and_the_schools_fairness():
+    expert = make_expert(sessions_per_month=1)
+    support_request = make_request()
+    [accepted] = propose(support_request)
+    services.proposal_accept(proposal=accepted, by=expert.user)
+
+    exchange_services.support_request_cancel(
+        support_request=support_request, by=support_request.created_by, reason="Not needed."
+    )
+
+    accepted.refresh_from_db()
+    assert accepted.status == "withdrawn"
+    assert selectors.expert_loads(expert_ids=[expert.pk], today=local_today()) == {}
+    assert (
+        selectors.school_sessions_received(
+            school_ids=[support_request.school_id], today=local_today()
+        )
+        == {}
+    )
+    # The expert's one session this month is free again: proposed, and it can be accepted.
+    next_request = make_request()
+    [proposal] = propose(next_request)
+    assert proposal.expert == expert
+    assert services.proposal_accept(proposal=proposal, by=expert.user).status == "accepted"
 
 
 # --- matching rounds -----------------------------------------------------------------------------
