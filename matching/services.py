@@ -5,7 +5,7 @@ import logging
 import time as clock
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from matching import candidates, scoring, selectors, solver
 from matching.enums import LIVE_PROPOSAL_STATUSES, ProposalStatus, RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.school_days import add_school_days
-from matching.selectors import LONDON, WAITING_STATUSES, local_today
+from matching.selectors import LONDON, STALE_RUN, WAITING_STATUSES, local_today
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,6 @@ PROPOSE_TASK = "matching.propose_for_request"
 ROUND_TASK = "matching.run_round"
 # Proposals expire at the end of the school day.
 EXPIRY_TIME = time(17, 0)
-# A round still "running" after this long died with its worker.
-STALE_RUN = timedelta(minutes=30)
 # Scores are 0–100 with two decimals; the solver works in integers.
 SCORE_SCALE = 100
 CHUNK = 2000

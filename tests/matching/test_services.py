@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from config.errors import ConflictError
@@ -944,6 +944,16 @@ def test_the_management_command_runs_a_round_and_prints_its_figures():
 
 
 # --- tasks ---------------------------------------------------------------------------------------
+
+
+def test_the_management_command_refuses_while_a_round_is_running():
+    policy = MatchingPolicy.objects.get(is_active=True)
+    MatchingRun.objects.create(policy=policy, objective="max_score", trigger="schedule")
+
+    with pytest.raises(CommandError, match="A matching round is already running"):
+        call_command("run_matching_round", stdout=StringIO())
+
+    assert MatchingRun.objects.count() == 1
 
 
 def test_the_propose_task_returns_how_many_proposals_it_made():
