@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.expressions import RawSQL
@@ -638,9 +637,14 @@ def proposals_expire(*, batch: int = 200) -> int:
 
 
 def proposals_remind(*, batch: int = 200) -> int:
-    """Emails each expert once about an undecided proposal nearing its expiry."""
+    """Tells each expert once, in-app and by email, about an undecided proposal nearing its
+    expiry. Returns how many were reminded.
+
+    The reminder is marked sent and its notification stored in one transaction; the email
+    goes out after commit through the notifications' delivery, which claims each one before
+    sending. So an email that fails is retried on its own, and none is sent twice.
+    """
     now = timezone.now()
-    sent = 0
     with transaction.atomic():
         due = list(
             Proposal.objects.select_for_update(skip_locked=True, of=("self",))
@@ -648,18 +652,22 @@ def proposals_remind(*, batch: int = 200) -> int:
             .select_related("expert__user", "request")
             .order_by("remind_at")[:batch]
         )
-        for proposal in due:
-            Proposal.objects.filter(pk=proposal.pk).update(reminder_sent_at=now)
-            deadline = timezone.localtime(proposal.expires_at, LONDON)
-            send_mail(
-                subject="A support request is waiting for your answer",
-                message=(
-                    f"You were proposed for “{proposal.request.title}”. Please accept or "
-                    f"decline by {deadline:%A %d %B at %H:%M}; after that it goes to "
-                    "another expert."
-                ),
-                from_email=None,
-                recipient_list=[proposal.expert.user.email],
-            )
-            sent += 1
-    return sent
+        Proposal.objects.filter(pk__in=[p.pk for p in due]).update(reminder_sent_at=now)
+        notifications.notify_many(
+            [
+                Notification(
+                    user=proposal.expert.user,
+                    kind=NotificationKind.PROPOSAL_REMINDER,
+                    title="A support request is waiting for your answer",
+                    body=f"You were proposed for “{proposal.request.title}”. Please accept or "
+                    f"decline by {_deadline(proposal)}; after that it goes to another expert.",
+                    request_id=proposal.request_id,
+                )
+                for proposal in due
+            ]
+        )
+    return len(due)
+
+
+def _deadline(proposal: Proposal) -> str:
+    return f"{timezone.localtime(proposal.expires_at, LONDON):%A %d %B at %H:%M}"
