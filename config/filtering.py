@@ -1,6 +1,10 @@
 """Filter types shared by every app's FilterSets."""
 
 import django_filters
+from django import forms
+
+# Ids and URNs are stored as (at most) signed 64-bit integers.
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 def _is_true(value: str) -> bool:
@@ -18,3 +22,23 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
         kwargs.setdefault("coerce", _is_true)
         super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id or URN: a whole number in the signed 64-bit range; anything else is a 400 naming
+    the parameter.
+
+    django-filter's NumberFilter takes decimals and numbers of any size, and hands them to the
+    database: SQLite cannot bind an integer past 64 bits and fails (a 500), PostgreSQL
+    compares it as a numeric.
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("min_value", BIGINT_MIN)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self) -> None:
+        return None  # ``max_value`` is the bound

@@ -5,7 +5,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.constants import NEED_CODES
 from accounts.models import School
-from config.filtering import StrictBooleanFilter
+from config.filtering import IdFilter, StrictBooleanFilter
 from exchange.enums import LEVEL_RANK, EducationPhase, Format, Level, Urgency
 from exchange.models import FORMAT_FLAGS, PHASE_FLAGS, ExpertProfile, SupportRequest
 
@@ -26,10 +26,10 @@ class ExpertFilter(django_filters.FilterSet):
     format = django_filters.ChoiceFilter(choices=Format.choices, method="filter_flag")
     la = django_filters.CharFilter(field_name="school__local_authority__code")
     region = django_filters.CharFilter(field_name="school__region", lookup_expr="iexact")
-    school = django_filters.NumberFilter(field_name="school_id", help_text="Home school URN.")
+    school = IdFilter(field_name="school_id", help_text="Home school URN.")
     verified = StrictBooleanFilter(field_name="is_verified")
     accepting_work = StrictBooleanFilter(method="filter_accepting_work")
-    near = django_filters.NumberFilter(
+    near = IdFilter(
         method="filter_noop", help_text="URN of a school: annotate and sort by distance from it."
     )
     within_km = django_filters.NumberFilter(
@@ -113,7 +113,7 @@ class SupportRequestFilter(django_filters.FilterSet):
     topic = django_filters.CharFilter(
         field_name="topics__slug", method="filter_many", help_text="Has this topic slug."
     )
-    school = django_filters.NumberFilter(field_name="school_id", help_text="School URN.")
+    school = IdFilter(field_name="school_id", help_text="School URN.")
     la = django_filters.CharFilter(field_name="school__local_authority__code")
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")

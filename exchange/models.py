@@ -354,6 +354,10 @@ class OutboxMessage(models.Model):
     task_name = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the publisher that is sending the row now; a claim older than the outbox's lease
+    # belongs to a process that died, and the sweep takes the row over.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set only once the broker has the message.
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)

@@ -3,17 +3,22 @@
 ``enqueue`` writes a row in the caller's transaction, so the task exists exactly when the
 change that needs it commits. After commit the row is published to the broker; if the
 broker is down the web request still succeeds (the change is committed) and the row stays
-pending until ``sweep`` — run by beat every minute — publishes it. Tasks are idempotent,
-so the rare double publication (a sweep racing a slow publish) is harmless.
+pending until ``sweep`` — run by beat every minute — publishes it.
+
+A publisher claims the row (``claimed_at``) before sending and marks it published only once
+the broker has it, so a process killed in between leaves a claimed, unpublished row; once
+the claim is older than ``CLAIM_LEASE`` the sweep publishes it again. Tasks are idempotent,
+so the rare double publication (a process that died after sending, or a publish slower
+than the lease) is harmless; a lost message would not be.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from exchange.models import OutboxMessage
@@ -22,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 # A pending row younger than this is still being published after its commit.
 SWEEP_AFTER = timedelta(seconds=30)
+# A claim older than this belongs to a publisher that died (sending takes seconds at most:
+# the broker connection times out after REDIS_SOCKET_TIMEOUT).
+CLAIM_LEASE = timedelta(minutes=5)
 # Published rows are kept this long for inspection, then deleted by the sweep.
 KEEP_PUBLISHED = timedelta(days=7)
 SWEEP_BATCH = 500
@@ -34,12 +42,20 @@ def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
     return message
 
 
+def _claimable(now: datetime) -> Q:
+    """Unpublished, and claimed by nobody or by a publisher whose lease ran out."""
+    return Q(published_at__isnull=True) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE)
+    )
+
+
 def publish(message_id: int) -> bool:
     """Sends one pending message to the broker. Never raises: a failure leaves the message
     pending for the sweep."""
-    # Claim the row first, so a concurrent sweep does not publish it too.
-    claimed = OutboxMessage.objects.filter(pk=message_id, published_at__isnull=True).update(
-        published_at=timezone.now(), attempts=F("attempts") + 1
+    # Claim the row first, so a concurrent sweep does not publish it too; mark it published
+    # only after the broker has it, so a crash in between is retried when the lease ends.
+    claimed = OutboxMessage.objects.filter(_claimable(timezone.now()), pk=message_id).update(
+        claimed_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:
         return False
@@ -49,11 +65,12 @@ def publish(message_id: int) -> bool:
     except Exception as error:
         if current_app.conf.task_always_eager:
             # In-process (the demo), the task itself ran and failed: publishing again
-            # would only fail again. Its error is logged; the row stays published.
+            # would only fail again. Its error is logged; the row is marked published.
             logger.exception("Task %s failed in-process", message.task_name)
+            _mark_published(message_id)
             return True
         OutboxMessage.objects.filter(pk=message_id).update(
-            published_at=None, last_error=f"{type(error).__name__}: {error}"[:500]
+            claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:500]
         )
         logger.warning(
             "Publishing %s (outbox #%s) failed; the sweep will retry: %s",
@@ -62,15 +79,20 @@ def publish(message_id: int) -> bool:
             type(error).__name__,
         )
         return False
+    _mark_published(message_id)
     return True
 
 
+def _mark_published(message_id: int) -> None:
+    OutboxMessage.objects.filter(pk=message_id).update(published_at=timezone.now())
+
+
 def sweep() -> int:
-    """Publishes messages a broker outage left behind and forgets old published ones.
-    Returns how many were published."""
+    """Publishes messages a broker outage or a dead publisher left behind and forgets old
+    published ones. Returns how many were published."""
     now = timezone.now()
     OutboxMessage.objects.filter(published_at__lt=now - KEEP_PUBLISHED).delete()
     pending = OutboxMessage.objects.filter(
-        published_at__isnull=True, created_at__lt=now - SWEEP_AFTER
+        _claimable(now), created_at__lt=now - SWEEP_AFTER
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     return sum(publish(message_id) for message_id in list(pending))

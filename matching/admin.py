@@ -4,11 +4,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils import timezone
 
 from exchange.admin import _admin
-from matching import services
-from matching.enums import RunTrigger
+from matching import selectors, services
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
+from matching.selectors import LONDON
 
 
 @admin.register(MatchingPolicy)
@@ -46,11 +47,23 @@ class MatchingPolicyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run a matching round now")
     def run_round(self, request: HttpRequest, queryset: QuerySet[MatchingPolicy]) -> None:
-        run = services.matching_round_run(trigger=RunTrigger.ADMIN, by=_admin(request))
+        """Queues the round for a worker, like ``POST /api/v1/matching-runs``: a national
+        round is too long for a web request."""
+        running = selectors.matching_round_running()
+        if running is not None:
+            self.message_user(
+                request,
+                f"Round #{running.pk} is already running (started "
+                f"{timezone.localtime(running.started_at, LONDON):%H:%M}); "
+                "try again when it has finished.",
+                messages.WARNING,
+            )
+            return
+        services.matching_round_request(by=_admin(request))
         self.message_user(
             request,
-            f"Round #{run.pk}: {run.matched_count} of {run.requests_considered} requests "
-            f"matched in {run.duration_ms} ms.",
+            "A matching round is queued; its figures appear under Matching runs when a "
+            "worker has run it.",
             messages.SUCCESS,
         )
 

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.filtering import IdFilter
 from config.schema import error_response
 from exchange import selectors as exchange_selectors
 from matching import selectors, services
@@ -29,7 +30,7 @@ CONFLICT = {409: error_response(409)}
 
 class ProposalFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
-    request = filters.NumberFilter(field_name="request_id")
+    request = IdFilter(field_name="request_id")
 
     class Meta:
         model = Proposal

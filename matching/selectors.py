@@ -38,7 +38,7 @@ from exchange.models import (
     SupportRequest,
 )
 from exchange.selectors import SCHOOL_REQUEST_ROLES
-from matching.enums import ProposalStatus
+from matching.enums import ProposalStatus, RunStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats
 
@@ -49,6 +49,8 @@ WAITING_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.MATCHING, RequestStat
 MAX_TRAVEL_KM = 300
 # Fairness across schools counts the sessions a school was given in this many days.
 SCHOOL_FAIRNESS_DAYS = 90
+# A round still "running" after this long died with its worker.
+STALE_RUN = timedelta(minutes=30)
 
 
 def local_today() -> date:
@@ -466,6 +468,13 @@ def expert_inbox(*, user: User) -> QuerySet[Proposal]:
 
 def matching_policies() -> QuerySet[MatchingPolicy]:
     return MatchingPolicy.objects.order_by("-version")
+
+
+def matching_round_running() -> MatchingRun | None:
+    """The round running now, if any (one that died with its worker does not count)."""
+    return MatchingRun.objects.filter(
+        status=RunStatus.RUNNING, started_at__gte=timezone.now() - STALE_RUN
+    ).first()
 
 
 def matching_runs() -> QuerySet[MatchingRun]:

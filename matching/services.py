@@ -5,11 +5,10 @@ import logging
 import time as clock
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.expressions import RawSQL
@@ -26,10 +25,10 @@ from exchange.scheduling import services as scheduling
 from exchange.scheduling.enums import NotificationKind
 from exchange.services import support_request_transition
 from matching import candidates, scoring, selectors, solver
-from matching.enums import ProposalStatus, RunStatus, RunTrigger
+from matching.enums import LIVE_PROPOSAL_STATUSES, ProposalStatus, RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.school_days import add_school_days
-from matching.selectors import LONDON, WAITING_STATUSES, local_today
+from matching.selectors import LONDON, STALE_RUN, WAITING_STATUSES, local_today
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +36,6 @@ PROPOSE_TASK = "matching.propose_for_request"
 ROUND_TASK = "matching.run_round"
 # Proposals expire at the end of the school day.
 EXPIRY_TIME = time(17, 0)
-# A round still "running" after this long died with its worker.
-STALE_RUN = timedelta(minutes=30)
 # Scores are 0–100 with two decimals; the solver works in integers.
 SCORE_SCALE = 100
 CHUNK = 2000
@@ -57,7 +54,7 @@ def matching_policy_publish(*, by: User | None, **changes: Any) -> MatchingPolic
     """A new active version: the current one with ``changes`` applied. Old versions stay
     as they were, so every proposal still names the exact weights that produced it."""
     with transaction.atomic():
-        current = MatchingPolicy.objects.select_for_update().filter(is_active=True).first()
+        current = _active_policy_locked()
         values = {name: getattr(current, name) for name in POLICY_FIELDS} if current else {}
         values.update({k: v for k, v in changes.items() if k in POLICY_FIELDS})
         latest = MatchingPolicy.objects.order_by("-version").values_list("version", flat=True)
@@ -67,6 +64,21 @@ def matching_policy_publish(*, by: User | None, **changes: Any) -> MatchingPolic
         policy.full_clean()
         policy.save()
     return policy
+
+
+def _active_policy_locked() -> MatchingPolicy | None:
+    """The active version, locked until the transaction ends; ``None`` only when no version
+    is active at all.
+
+    Two publishers queue on the active row's lock. When the first commits, that row is no
+    longer active, so PostgreSQL skips it and the waiter's query returns nothing: building
+    on that would silently reset the policy to the defaults. Asking again (a new statement
+    sees what the first committed) locks the version the first published instead.
+    """
+    while True:
+        current = MatchingPolicy.objects.select_for_update().filter(is_active=True).first()
+        if current is not None or not MatchingPolicy.objects.filter(is_active=True).exists():
+            return current
 
 
 # --- writing proposals (one path for per-request proposals and rounds) ----------------------
@@ -610,10 +622,13 @@ def _rematch(request_id: int, reason: str) -> None:
 
 
 def proposals_withdraw_for_request(*, support_request_id: int) -> int:
-    """Live proposals of a cancelled request → ``withdrawn``, releasing the experts."""
+    """Live proposals of a cancelled request (``proposed | accepted → withdrawn``),
+    releasing the experts: an accepted one no longer holds its expert's capacity this month
+    nor counts as a session the school was given, as a cancelled session stops counting
+    towards the expert's limits in scheduling."""
     now = timezone.now()
     return Proposal.objects.filter(
-        request_id=support_request_id, status=ProposalStatus.PROPOSED
+        request_id=support_request_id, status__in=LIVE_PROPOSAL_STATUSES
     ).update(status=ProposalStatus.WITHDRAWN, decided_at=now, status_changed_at=now)
 
 
@@ -639,9 +654,14 @@ def proposals_expire(*, batch: int = 200) -> int:
 
 
 def proposals_remind(*, batch: int = 200) -> int:
-    """Emails each expert once about an undecided proposal nearing its expiry."""
+    """Tells each expert once, in-app and by email, about an undecided proposal nearing its
+    expiry. Returns how many were reminded.
+
+    The reminder is marked sent and its notification stored in one transaction; the email
+    goes out after commit through the notifications' delivery, which claims each one before
+    sending. So an email that fails is retried on its own, and none is sent twice.
+    """
     now = timezone.now()
-    sent = 0
     with transaction.atomic():
         due = list(
             Proposal.objects.select_for_update(skip_locked=True, of=("self",))
@@ -649,18 +669,22 @@ def proposals_remind(*, batch: int = 200) -> int:
             .select_related("expert__user", "request")
             .order_by("remind_at")[:batch]
         )
-        for proposal in due:
-            Proposal.objects.filter(pk=proposal.pk).update(reminder_sent_at=now)
-            deadline = timezone.localtime(proposal.expires_at, LONDON)
-            send_mail(
-                subject="A support request is waiting for your answer",
-                message=(
-                    f"You were proposed for “{proposal.request.title}”. Please accept or "
-                    f"decline by {deadline:%A %d %B at %H:%M}; after that it goes to "
-                    "another expert."
-                ),
-                from_email=None,
-                recipient_list=[proposal.expert.user.email],
-            )
-            sent += 1
-    return sent
+        Proposal.objects.filter(pk__in=[p.pk for p in due]).update(reminder_sent_at=now)
+        notifications.notify_many(
+            [
+                Notification(
+                    user=proposal.expert.user,
+                    kind=NotificationKind.PROPOSAL_REMINDER,
+                    title="A support request is waiting for your answer",
+                    body=f"You were proposed for “{proposal.request.title}”. Please accept or "
+                    f"decline by {_deadline(proposal)}; after that it goes to another expert.",
+                    request_id=proposal.request_id,
+                )
+                for proposal in due
+            ]
+        )
+    return len(due)
+
+
+def _deadline(proposal: Proposal) -> str:
+    return f"{timezone.localtime(proposal.expires_at, LONDON):%A %d %B at %H:%M}"

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import caller_scope
-from config.filtering import StrictBooleanFilter
+from config.filtering import IdFilter, StrictBooleanFilter
 from config.schema import error_response
 from exchange import selectors as exchange_selectors
 from exchange.permissions import can_edit_request
@@ -68,9 +68,9 @@ class SessionFilter(django_filters.FilterSet):
     starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     status = django_filters.MultipleChoiceFilter(choices=SessionStatus.choices)
-    expert = django_filters.NumberFilter(field_name="expert_id")
-    school = django_filters.NumberFilter(field_name="request__school_id", help_text="URN.")
-    request = django_filters.NumberFilter(field_name="request_id")
+    expert = IdFilter(field_name="expert_id")
+    school = IdFilter(field_name="request__school_id", help_text="URN.")
+    request = IdFilter(field_name="request_id")
 
     class Meta:
         model = Session

@@ -31,6 +31,7 @@ class ClosureKind(models.TextChoices):
 class NotificationKind(models.TextChoices):
     PROPOSAL_NEW = "proposal_new", "New proposal"
     PROPOSAL_ACCEPTED = "proposal_accepted", "Proposal accepted"
+    PROPOSAL_REMINDER = "proposal_reminder", "Reminder: a proposal is about to expire"
     SLOTS_OFFERED = "slots_offered", "Slots offered"
     NO_SLOTS = "no_slots", "No common time found"
     SESSION_CONFIRMED = "session_confirmed", "Session confirmed"

@@ -4,6 +4,7 @@ their unmatched requests, over the API and in the Django admin."""
 from datetime import timedelta
 
 import pytest
+from django.contrib import messages
 from django.contrib.messages import get_messages
 
 from config.celery import app as celery_app
@@ -287,11 +288,43 @@ def test_saving_the_policy_in_the_admin_publishes_a_new_version(client, admin_us
     assert new.created_by == admin_user
 
 
-def test_the_admin_action_runs_a_matching_round_now(client, admin_user):
+def test_the_admin_action_queues_a_matching_round_for_a_worker(
+    client, admin_user, django_capture_on_commit_callbacks, eager_tasks
+):
     a_near_expert()
-    a_submitted_request()
+    support_request = a_submitted_request()
     client.force_login(admin_user)
     policy = MatchingPolicy.objects.get(is_active=True)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            "/admin/matching/matchingpolicy/",
+            {"action": "run_round", "_selected_action": [policy.pk]},
+        )
+
+    assert response.status_code == 302
+    # Queued, not run inside the web request.
+    assert not MatchingRun.objects.exists()
+    message = OutboxMessage.objects.get(task_name="matching.run_round")
+    assert message.kwargs == {"trigger": "admin", "by_user_id": admin_user.pk}
+    [text] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert text == (
+        "A matching round is queued; its figures appear under Matching runs when a worker "
+        "has run it."
+    )
+    # The worker runs it after commit.
+    for callback in callbacks:
+        callback()
+    run = MatchingRun.objects.get()
+    assert (run.trigger, run.triggered_by, run.matched_count) == ("admin", admin_user, 1)
+    support_request.refresh_from_db()
+    assert support_request.status == "proposed"
+
+
+def test_the_admin_action_warns_when_a_round_is_already_running(client, admin_user):
+    policy = MatchingPolicy.objects.get(is_active=True)
+    running = MatchingRun.objects.create(policy=policy, objective="max_score", trigger="schedule")
+    client.force_login(admin_user)
 
     response = client.post(
         "/admin/matching/matchingpolicy/",
@@ -299,10 +332,11 @@ def test_the_admin_action_runs_a_matching_round_now(client, admin_user):
     )
 
     assert response.status_code == 302
-    run = MatchingRun.objects.get()
-    assert (run.trigger, run.triggered_by, run.matched_count) == ("admin", admin_user, 1)
-    [message] = [str(m) for m in get_messages(response.wsgi_request)]
-    assert message == f"Round #{run.pk}: 1 of 1 requests matched in {run.duration_ms} ms."
+    [message] = list(get_messages(response.wsgi_request))
+    assert message.level == messages.WARNING
+    assert str(message).startswith(f"Round #{running.pk} is already running (started ")
+    assert not OutboxMessage.objects.exists()
+    assert list(MatchingRun.objects.values_list("pk", flat=True)) == [running.pk]
 
 
 def test_non_staff_cannot_open_the_policy_admin(client):

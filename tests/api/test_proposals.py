@@ -255,6 +255,27 @@ def test_the_expert_accepts_and_the_request_is_theirs(client_for, experts, propo
     assert SupportRequest.objects.get(pk=proposed_request.pk).status == "accepted"
 
 
+def test_after_the_school_cancels_an_accepted_request_its_expert_takes_another(client_for):
+    expert = make_expert(sessions_per_month=1)
+    support_request = make_request()
+    senco = MembershipFactory(role=Role.SENCO, school=support_request.school).user
+    [first] = propose(support_request)
+    assert client_for(expert.user).post(f"/api/v1/proposals/{first.pk}/accept").status_code == 200
+
+    cancelled = client_for(senco).post(
+        f"/api/v1/requests/{support_request.pk}/cancel", {"reason": "No longer needed."}
+    )
+
+    assert cancelled.status_code == 200, cancelled.content
+    assert Proposal.objects.get(pk=first.pk).status == "withdrawn"
+    next_request = make_request()
+    [second] = propose(next_request)
+    assert second.expert == expert
+    accepted = client_for(expert.user).post(f"/api/v1/proposals/{second.pk}/accept")
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["status"] == "accepted"
+
+
 def test_the_school_can_see_a_proposal_but_not_accept_it(
     client_for, senco, experts, proposed_request
 ):

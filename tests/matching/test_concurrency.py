@@ -13,7 +13,7 @@ from exchange import services as exchange_services
 from exchange.models import ExpertProfile, SupportRequest
 from matching import services
 from matching.enums import RunTrigger
-from matching.models import Proposal, UnmatchedRequest
+from matching.models import MatchingPolicy, Proposal, UnmatchedRequest
 from matching.selectors import local_today
 from tests.factories import (
     ExpertProfileFactory,
@@ -204,3 +204,65 @@ def test_a_round_records_what_it_wrote_when_a_worker_holds_a_request():
     assert run.objective_value == round(proposal.score * 100)
     held.refresh_from_db()
     assert held.status == "submitted"
+
+
+POLICY_RACERS = {
+    "weight_topics": 11,
+    "weight_age": 12,
+    "weight_format": 13,
+    "weight_distance": 14,
+    "weight_availability": 16,
+    "weight_urgency": 17,
+}
+
+
+def test_simultaneous_policy_patches_each_build_on_the_version_before(admin_user):
+    services.matching_policy_publish(by=admin_user, min_score=50, proposals_per_request=5)
+    first = MatchingPolicy.objects.get(is_active=True).version
+    barrier = threading.Barrier(len(POLICY_RACERS))
+    statuses: list[int] = []
+    crashes: list[BaseException] = []
+    lock = threading.Lock()
+
+    def patch(field: str, value: int) -> None:
+        try:
+            client = APIClient()
+            client.force_authenticate(admin_user)
+            barrier.wait(timeout=10)
+            response = client.patch("/api/v1/matching-policy", {field: value}, format="json")
+            with lock:
+                statuses.append(response.status_code)
+        except BaseException as error:  # reported below, so the test fails with it
+            with lock:
+                crashes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=patch, args=item) for item in POLICY_RACERS.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not any(thread.is_alive() for thread in threads), "a racing PATCH hung"
+    assert crashes == []
+    assert statuses == [201] * len(POLICY_RACERS)
+    versions = list(MatchingPolicy.objects.filter(version__gt=first).order_by("version"))
+    assert [v.version for v in versions] == list(range(first + 1, first + 1 + len(POLICY_RACERS)))
+    # Each version is the one before with exactly one racer's change: none started over
+    # from the defaults.
+    previous = MatchingPolicy.objects.get(version=first)
+    for version in versions:
+        changed = {
+            name
+            for name in services.POLICY_FIELDS
+            if getattr(version, name) != getattr(previous, name)
+        }
+        assert len(changed) == 1, changed
+        [name] = changed
+        assert getattr(version, name) == POLICY_RACERS[name]
+        assert (version.min_score, version.proposals_per_request) == (50, 5)
+        previous = version
+    active = MatchingPolicy.objects.get(is_active=True)
+    assert active.version == first + len(POLICY_RACERS)
+    assert {name: getattr(active, name) for name in POLICY_RACERS} == POLICY_RACERS

@@ -246,3 +246,59 @@ def test_in_process_a_failing_task_is_logged_and_not_published_again(
         and record.getMessage() == f"Task {PROPOSE} failed in-process"
         for record in caplog.records
     )
+
+
+class ProcessKilled(BaseException):
+    """The publishing process dies (SIGKILL, OOM) between claiming a row and sending it."""
+
+
+def test_a_publisher_killed_before_the_broker_has_the_message_is_retried_after_the_lease(
+    broker_tasks, monkeypatch
+):
+    message = OutboxMessage.objects.create(task_name=PROPOSE, kwargs={"support_request_id": 5})
+    age(message, minutes=1)
+
+    def killed(**kwargs):
+        raise ProcessKilled
+
+    monkeypatch.setattr(current_app.tasks[PROPOSE], "apply_async", killed)
+    with pytest.raises(ProcessKilled):
+        outbox.publish(message.pk)
+
+    message.refresh_from_db()
+    assert message.published_at is None
+    assert message.claimed_at is not None
+    # Its claim might still be a live publisher's: the sweep leaves it alone for the lease.
+    sent = record_sends(monkeypatch)
+    assert outbox.sweep() == 0
+    assert sent == []
+
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        claimed_at=timezone.now() - outbox.CLAIM_LEASE - timedelta(seconds=1)
+    )
+
+    assert outbox.sweep() == 1
+    assert sent == [{"kwargs": {"support_request_id": 5}}]
+    message.refresh_from_db()
+    assert message.published_at is not None
+    assert message.attempts == 2
+
+
+def test_a_message_is_marked_published_only_once_the_broker_has_it(broker_tasks, monkeypatch):
+    message = OutboxMessage.objects.create(task_name=PROPOSE, kwargs={"support_request_id": 6})
+    seen_while_sending: list[tuple] = []
+
+    def send(**kwargs):
+        seen_while_sending.append(
+            OutboxMessage.objects.values_list("claimed_at", "published_at").get(pk=message.pk)
+        )
+
+    monkeypatch.setattr(current_app.tasks[PROPOSE], "apply_async", send)
+
+    assert outbox.publish(message.pk) is True
+
+    [(claimed_at, published_at)] = seen_while_sending
+    assert claimed_at is not None
+    assert published_at is None
+    message.refresh_from_db()
+    assert message.published_at >= claimed_at

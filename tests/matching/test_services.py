@@ -4,19 +4,22 @@ versions, the tasks and the management command."""
 
 from datetime import date, datetime, time, timedelta
 from io import StringIO
+from smtplib import SMTPServerDisconnected
 from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.mail.backends import locmem
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from config.errors import ConflictError
 from exchange import services as exchange_services
 from exchange.enums import CredentialKind, VerificationStatus
-from exchange.models import Credential, ExpertProfile, StatusChange, SupportRequest
-from matching import services, tasks
+from exchange.models import Credential, ExpertProfile, Notification, StatusChange, SupportRequest
+from exchange.scheduling.notifications import notifications_deliver
+from matching import selectors, services, tasks
 from matching.enums import Objective, ProposalStatus, RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.selectors import local_today
@@ -662,7 +665,9 @@ def test_proposals_not_yet_due_do_not_expire():
     assert proposal.status == "proposed"
 
 
-def test_experts_are_reminded_once_by_email_of_proposals_nearing_expiry(mailoutbox):
+def test_experts_are_reminded_once_in_app_and_by_email_of_proposals_nearing_expiry(
+    mailoutbox, django_capture_on_commit_callbacks, eager_tasks
+):
     due_expert, later_expert = make_expert(), make_expert()
     support_request = make_request(title="Calmer transitions in Year 4")
     propose(support_request)
@@ -670,9 +675,14 @@ def test_experts_are_reminded_once_by_email_of_proposals_nearing_expiry(mailoutb
     Proposal.objects.filter(pk=due.pk).update(remind_at=timezone.now() - timedelta(minutes=5))
     due.refresh_from_db()
 
-    sent = services.proposals_remind()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.proposals_remind()
 
     assert sent == 1
+    [notification] = Notification.objects.filter(kind="proposal_reminder")
+    assert notification.user == due_expert.user
+    assert notification.request_id == support_request.pk
+    assert notification.emailed_at is not None
     [email] = mailoutbox
     assert email.to == [due_expert.user.email]
     assert email.subject == "A support request is waiting for your answer"
@@ -683,8 +693,49 @@ def test_experts_are_reminded_once_by_email_of_proposals_nearing_expiry(mailoutb
     assert due.reminder_sent_at is not None
     assert Proposal.objects.get(expert=later_expert).reminder_sent_at is None
 
-    assert services.proposals_remind() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.proposals_remind() == 0
     assert len(mailoutbox) == 1
+    assert Notification.objects.filter(kind="proposal_reminder").count() == 1
+
+
+def test_a_reminder_email_failing_part_way_sends_no_earlier_reminder_twice(
+    mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    first_expert, second_expert = make_expert(), make_expert()
+    propose(make_request())
+    Proposal.objects.update(remind_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=False):
+        assert services.proposals_remind() == 2
+    ids = list(
+        Notification.objects.filter(kind="proposal_reminder")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    failing_to = Notification.objects.get(pk=ids[1]).user.email
+    deliver = locmem.EmailBackend.send_messages
+
+    def mail_server_fails_for_the_second(self, messages):
+        if any(failing_to in message.to for message in messages):
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return deliver(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", mail_server_fails_for_the_second)
+    with pytest.raises(SMTPServerDisconnected):
+        notifications_deliver(notification_ids=ids)
+    assert len(mailoutbox) == 1
+
+    # The mail server is back; the delivery task is retried with the same ids.
+    monkeypatch.undo()
+    assert notifications_deliver(notification_ids=ids) == 1
+
+    assert sorted(email.to[0] for email in mailoutbox) == sorted(
+        [first_expert.user.email, second_expert.user.email]
+    )
+    # The beat's next run reminds nobody again.
+    with django_capture_on_commit_callbacks(execute=False):
+        assert services.proposals_remind() == 0
+    assert Proposal.objects.filter(reminder_sent_at=None).count() == 0
 
 
 def test_decided_proposals_are_not_reminded(mailoutbox):
@@ -721,6 +772,32 @@ def test_cancelling_a_request_withdraws_its_live_proposals_and_frees_the_experts
     next_request = make_request()
     propose(next_request)
     assert {p.expert for p in live_proposals(next_request)} == {busy, other}
+
+
+def test_cancelling_an_accepted_request_frees_the_experts_capacity_and_the_schools_fairness():
+    expert = make_expert(sessions_per_month=1)
+    support_request = make_request()
+    [accepted] = propose(support_request)
+    services.proposal_accept(proposal=accepted, by=expert.user)
+
+    exchange_services.support_request_cancel(
+        support_request=support_request, by=support_request.created_by, reason="Not needed."
+    )
+
+    accepted.refresh_from_db()
+    assert accepted.status == "withdrawn"
+    assert selectors.expert_loads(expert_ids=[expert.pk], today=local_today()) == {}
+    assert (
+        selectors.school_sessions_received(
+            school_ids=[support_request.school_id], today=local_today()
+        )
+        == {}
+    )
+    # The expert's one session this month is free again: proposed, and it can be accepted.
+    next_request = make_request()
+    [proposal] = propose(next_request)
+    assert proposal.expert == expert
+    assert services.proposal_accept(proposal=proposal, by=expert.user).status == "accepted"
 
 
 # --- matching rounds -----------------------------------------------------------------------------
@@ -996,6 +1073,16 @@ def test_the_management_command_runs_a_round_and_prints_its_figures():
 # --- tasks ---------------------------------------------------------------------------------------
 
 
+def test_the_management_command_refuses_while_a_round_is_running():
+    policy = MatchingPolicy.objects.get(is_active=True)
+    MatchingRun.objects.create(policy=policy, objective="max_score", trigger="schedule")
+
+    with pytest.raises(CommandError, match="A matching round is already running"):
+        call_command("run_matching_round", stdout=StringIO())
+
+    assert MatchingRun.objects.count() == 1
+
+
 def test_the_propose_task_returns_how_many_proposals_it_made():
     make_expert()
     make_expert()
@@ -1005,7 +1092,9 @@ def test_the_propose_task_returns_how_many_proposals_it_made():
     assert tasks.propose_for_request(support_request_id=support_request.pk) == 0
 
 
-def test_the_expiry_task_reminds_and_expires(mailoutbox):
+def test_the_expiry_task_reminds_and_expires(
+    mailoutbox, django_capture_on_commit_callbacks, eager_tasks
+):
     make_expert()
     support_request = make_request()
     [proposal] = propose(support_request)
@@ -1013,10 +1102,13 @@ def test_the_expiry_task_reminds_and_expires(mailoutbox):
         remind_at=timezone.now() - timedelta(days=1), expires_at=timezone.now() - timedelta(hours=1)
     )
 
-    result = tasks.expire_proposals()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = tasks.expire_proposals()
 
     assert result == {"reminded": 1, "expired": 1}
-    assert len(mailoutbox) == 1
+    assert [email.subject for email in mailoutbox] == [
+        "A support request is waiting for your answer"
+    ]
 
 
 # --- policy versions -----------------------------------------------------------------------------

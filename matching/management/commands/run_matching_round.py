@@ -1,7 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.errors import ConflictError
 from matching.enums import Objective, RunTrigger
 from matching.services import matching_round_run
 
@@ -17,7 +18,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        run = matching_round_run(trigger=RunTrigger.COMMAND, objective=options["objective"])
+        try:
+            run = matching_round_run(trigger=RunTrigger.COMMAND, objective=options["objective"])
+        except ConflictError as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(
             f"Round #{run.pk} ({run.objective}, policy v{run.policy.version}): "
             f"{run.matched_count} of {run.requests_considered} requests matched, "
