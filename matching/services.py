@@ -184,8 +184,7 @@ def _notify_experts(proposals: Sequence[Proposal]) -> None:
 
 def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notification:
     # Every proposal written together expires together.
-    deadline = timezone.localtime(proposals[0].expires_at, LONDON)
-    answer_by = f"Please accept or decline by {deadline:%A %d %B at %H:%M}."
+    answer_by = f"Please accept or decline by {_deadline(proposals[0])}."
     if len(proposals) == 1:
         return Notification(
             user_id=user_id,
