@@ -1,0 +1,246 @@
+"""Writing proposals — one path for a request's own proposals and for rounds — and a
+submitted request's proposals (the per-request worker)."""
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from config.bulk import bulk_insert
+from exchange.enums import RequestStatus
+from exchange.models import ExpertProfile, Notification, SupportRequest
+from exchange.scheduling import notifications
+from exchange.scheduling.enums import NotificationKind
+from exchange.services import support_request_transition
+from matching import scoring, selectors
+from matching.enums import ProposalStatus
+from matching.models import MatchingPolicy, MatchingRun, Proposal
+from matching.school_days import add_school_days
+from matching.selectors import LONDON, WAITING_STATUSES, local_today
+
+# Proposals expire at the end of the school day.
+EXPIRY_TIME = time(17, 0)
+PROPOSE_TASK = "matching.propose_for_request"
+CHUNK = 2000
+
+
+def _expiry(policy: MatchingPolicy, today: date) -> tuple[datetime, datetime]:
+    """When a proposal made today expires, and when its expert is reminded."""
+    expires = add_school_days(today, policy.proposal_expiry_school_days)
+    remind = add_school_days(
+        today, policy.proposal_expiry_school_days - policy.expiry_reminder_school_days
+    )
+    return (
+        datetime.combine(expires, EXPIRY_TIME, tzinfo=LONDON),
+        datetime.combine(remind, EXPIRY_TIME, tzinfo=LONDON),
+    )
+
+
+def _breakdown(match: scoring.Match) -> list[dict[str, Any]]:
+    return [
+        {
+            "criterion": c.criterion,
+            "label": scoring.CRITERION_LABELS[c.criterion],
+            "weight": c.weight,
+            "value": round(c.value, 3),
+            "points": round(c.points, 2),
+            "explanation": c.explanation,
+        }
+        for c in match.criteria
+    ]
+
+
+def _write_proposals(
+    *,
+    matches: Sequence[scoring.Match],
+    policy: MatchingPolicy,
+    today: date,
+    per_request: dict[int, int],
+    run: MatchingRun | None = None,
+    ranked_before: int = 0,
+) -> list[Proposal]:
+    """Creates proposals from ``matches`` (best first), at most ``per_request[id]`` per
+    request and never beyond an expert's capacity, ranked after the ``ranked_before``
+    proposals a request already has. Call inside a transaction.
+
+    The experts' rows are locked (in id order, so two writers cannot deadlock) and their
+    holds recounted, so a concurrent writer's proposals or accepts are seen.
+    """
+    expert_ids = sorted({m.expert_id for m in matches})
+    capacity: dict[int, int] = {}
+    for chunk in _pk_batches(expert_ids):
+        capacity.update(
+            ExpertProfile.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "sessions_per_month")
+        )
+    loads = {}
+    for chunk in _pk_batches(expert_ids):
+        loads.update(selectors.expert_loads(expert_ids=chunk, today=today))
+    remaining = {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}
+    expires_at, remind_at = _expiry(policy, today)
+    wanted = dict(per_request)
+    ranks: Counter[int] = Counter(dict.fromkeys(wanted, ranked_before))
+    proposals = []
+    for match in matches:
+        if wanted.get(match.request_id, 0) <= 0 or remaining.get(match.expert_id, 0) <= 0:
+            continue
+        wanted[match.request_id] -= 1
+        remaining[match.expert_id] -= 1
+        ranks[match.request_id] += 1
+        proposals.append(
+            Proposal(
+                request_id=match.request_id,
+                expert_id=match.expert_id,
+                policy=policy,
+                run=run,
+                rank=ranks[match.request_id],
+                score=match.score,
+                delivery_format=match.delivery_format,
+                distance_km=None if match.distance_km is None else round(match.distance_km, 2),
+                breakdown=_breakdown(match),
+                summary=match.summary,
+                expires_at=expires_at,
+                remind_at=remind_at,
+            )
+        )
+    created = bulk_insert(proposals)
+    _notify_experts(created)
+    return created
+
+
+def _notify_experts(proposals: Sequence[Proposal]) -> None:
+    """Tells each proposed expert, in-app and by email (after commit): one notification for
+    one proposal, and one digest for an expert a round proposed for several requests."""
+    by_expert: dict[int, list[Proposal]] = {}
+    for proposal in proposals:
+        by_expert.setdefault(proposal.expert_id, []).append(proposal)
+    users = dict(ExpertProfile.objects.filter(pk__in=by_expert.keys()).values_list("pk", "user_id"))
+    notifications.notify_many(
+        [_proposal_notification(users[expert_id], mine) for expert_id, mine in by_expert.items()]
+    )
+
+
+def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notification:
+    # Every proposal written together expires together.
+    answer_by = f"Please accept or decline by {_deadline(proposals[0])}."
+    if len(proposals) == 1:
+        return Notification(
+            user_id=user_id,
+            kind=NotificationKind.PROPOSAL_NEW,
+            title="You have been proposed for a support request",
+            body=f"{proposals[0].summary}\n{answer_by}",
+            request_id=proposals[0].request_id,
+        )
+    listed = "\n".join(f"- Request #{p.request_id}: {p.summary}" for p in proposals)
+    return Notification(
+        user_id=user_id,
+        kind=NotificationKind.PROPOSAL_NEW,
+        title=f"You have been proposed for {len(proposals)} support requests",
+        body=f"{listed}\n{answer_by} Each is in your proposals inbox.",
+    )
+
+
+def _pk_batches(ids: Sequence[int]) -> Iterable[Any]:
+    """What to filter ``pk__in`` by, batch after batch: on PostgreSQL every id at once, as
+    one array parameter (tens of thousands of separate parameters cost more to bind and
+    parse than the query takes to run); elsewhere chunks of ``CHUNK`` ids."""
+    if connection.vendor == "postgresql":
+        if ids:
+            yield RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+        return
+    yield from _chunks(ids)
+
+
+def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _deadline(proposal: Proposal) -> str:
+    return f"{timezone.localtime(proposal.expires_at, LONDON):%A %d %B at %H:%M}"
+
+
+def proposals_create_for_request(*, support_request_id: int) -> list[Proposal]:
+    """Tops a waiting request up to the policy's N live proposals (``submitted | matching |
+    unmatched | proposed → proposed``), or records why no expert could take it
+    (``→ unmatched``). Safe to run twice: a request with N live proposals is left alone.
+    """
+    policy = selectors.matching_policy_active()
+    today = local_today()
+    with transaction.atomic():
+        # Lock the request: a redelivered task or a round waits here, then sees our work.
+        support_request = (
+            SupportRequest.objects.select_for_update()
+            .select_related("school")
+            .get(pk=support_request_id)
+        )
+        if support_request.status not in (*WAITING_STATUSES, RequestStatus.PROPOSED):
+            return []
+        if support_request.status == RequestStatus.SUBMITTED:
+            support_request = support_request_transition(
+                support_request_id=support_request.pk, to_status=RequestStatus.MATCHING, by=None
+            )
+        previous = Proposal.objects.filter(request=support_request)
+        live = previous.filter(status=ProposalStatus.PROPOSED).count()
+        wanted = policy.proposals_per_request - live
+        if wanted <= 0:
+            return []
+        experts = selectors.candidate_experts(
+            support_request=support_request,
+            policy=policy,
+            today=today,
+            # Never the same expert twice for one request: not after a decline or expiry.
+            exclude_expert_ids=previous.values_list("expert_id", flat=True),
+        )
+        ranking = scoring.rank(
+            selectors.request_facts(
+                requests=SupportRequest.objects.filter(pk=support_request.pk), today=today
+            )[0],
+            selectors.expert_facts(
+                experts=experts, today=today, horizon_weeks=policy.availability_weeks
+            ),
+            policy.scoring_policy(),
+            today,
+        )
+        eligible = [m for m in ranking.matches if m.score >= policy.min_score]
+        created = _write_proposals(
+            matches=eligible,
+            policy=policy,
+            today=today,
+            per_request={support_request.pk: wanted},
+            # A top-up after a decline ranks below the proposals still live.
+            ranked_before=previous.aggregate(rank=Max("rank"))["rank"] or 0,
+        )
+        if created and support_request.status != RequestStatus.PROPOSED:
+            support_request_transition(
+                support_request_id=support_request.pk,
+                to_status=RequestStatus.PROPOSED,
+                by=None,
+                reason=f"{len(created)} experts proposed (policy v{policy.version}).",
+            )
+        elif not created and not live and support_request.status != RequestStatus.UNMATCHED:
+            exclusions = (
+                selectors.candidate_funnel(
+                    support_request=support_request,
+                    policy=policy,
+                    today=today,
+                    exclude_expert_ids=previous.values_list("expert_id", flat=True),
+                )
+                + ranking.exclusions
+                + Counter({scoring.Exclusion.LOW_SCORE: len(ranking.matches) - len(eligible)})
+            )
+            reason = scoring.describe_exclusions(exclusions)
+            support_request_transition(
+                support_request_id=support_request.pk,
+                to_status=RequestStatus.UNMATCHED,
+                by=None,
+                reason=reason[:500],
+            )
+    return created

@@ -1,0 +1,230 @@
+"""Matching rounds: the capacitated assignment of every waiting request at once."""
+
+import time as clock
+from collections import Counter
+from datetime import date, datetime
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.bulk import bulk_insert
+from config.errors import ConflictError
+from exchange import outbox
+from exchange.enums import RequestStatus
+from exchange.models import StatusChange, SupportRequest
+from matching import candidates, scoring, selectors, solver
+from matching.enums import RunStatus, RunTrigger
+from matching.models import MatchingPolicy, MatchingRun, UnmatchedRequest
+from matching.selectors import STALE_RUN, local_today
+from matching.services.proposals import _pk_batches, _write_proposals
+
+ROUND_TASK = "matching.run_round"
+# Scores are 0–100 with two decimals; the solver works in integers.
+SCORE_SCALE = 100
+
+
+def matching_round_run(
+    *, trigger: str, by: User | None = None, objective: str | None = None
+) -> MatchingRun:
+    """Solves the capacitated assignment for every waiting request at once and proposes the
+    chosen expert to each (``submitted | matching | unmatched → proposed``); requests left
+    without one become ``unmatched``, each with its reason recorded on the run."""
+    policy = selectors.matching_policy_active()
+    run = _run_start(policy=policy, trigger=trigger, by=by, objective=objective)
+    started = clock.perf_counter()
+    timings: dict[str, int] = {}
+    try:
+        today = local_today()
+        request_facts = selectors.request_facts(requests=selectors.waiting_requests(), today=today)
+        # Never the same expert twice for one request: not after a decline or an expiry.
+        proposed_before = selectors.proposed_pairs(requests=selectors.waiting_requests())
+        expert_facts = selectors.expert_facts(
+            experts=selectors.experts_accepting_work(today=today),
+            today=today,
+            horizon_weeks=policy.availability_weeks,
+        )
+        timings["load"] = _ms_since(started)
+        mark = clock.perf_counter()
+        graph = candidates.round_candidates(
+            requests=request_facts,
+            experts=expert_facts,
+            policy=policy.scoring_policy(),
+            today=today,
+            per_request=policy.round_candidates_per_request,
+            min_score=policy.min_score,
+            proposed_before=proposed_before,
+        )
+        timings["candidates"] = _ms_since(mark)
+        mark = clock.perf_counter()
+        assignment = solver.solve_arrays(
+            graph.request_ids,
+            graph.expert_ids,
+            np.rint(graph.scores * SCORE_SCALE).astype(np.int64),
+            {e.id: e.remaining for e in expert_facts},
+            run.objective,
+        )
+        timings["solve"] = _ms_since(mark)
+        mark = clock.perf_counter()
+        matched = _round_write(
+            run=run,
+            policy=policy,
+            today=today,
+            requests={r.id: r for r in request_facts},
+            experts={e.id: e for e in expert_facts},
+            assignment=assignment,
+            graph=graph,
+        )
+        timings["write"] = _ms_since(mark)
+        # What was written, not what was solved: the write skips requests a worker holds
+        # (no row for them; the next round serves them) and pairs whose expert filled up.
+        unmatched, objective_value = selectors.matching_run_outcome(
+            run=run, score_scale=SCORE_SCALE
+        )
+    except Exception as error:
+        MatchingRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            duration_ms=_ms_since(started),
+            error=f"{type(error).__name__}: {error}"[:500],
+        )
+        raise
+    MatchingRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        duration_ms=_ms_since(started),
+        requests_considered=len(request_facts),
+        experts_considered=len(expert_facts),
+        candidate_pairs=len(graph),
+        matched_count=matched,
+        unmatched_count=unmatched,
+        objective_value=objective_value,
+        timings_ms=timings,
+    )
+    run.refresh_from_db()
+    return run
+
+
+def matching_round_request(*, by: User) -> None:
+    """Queues a round for a worker (an admin asked for one)."""
+    with transaction.atomic():
+        outbox.enqueue(ROUND_TASK, trigger=RunTrigger.ADMIN, by_user_id=by.pk)
+
+
+def _ms_since(mark: float) -> int:
+    return round((clock.perf_counter() - mark) * 1000)
+
+
+def _run_start(
+    *, policy: MatchingPolicy, trigger: str, by: User | None, objective: str | None
+) -> MatchingRun:
+    """One round at a time: a round that died with its worker is marked failed first."""
+    MatchingRun.objects.filter(
+        status=RunStatus.RUNNING, started_at__lt=timezone.now() - STALE_RUN
+    ).update(status=RunStatus.FAILED, error="Abandoned: the worker stopped.")
+    try:
+        with transaction.atomic():
+            return MatchingRun.objects.create(
+                policy=policy,
+                objective=objective or policy.objective,
+                trigger=trigger,
+                triggered_by=by,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            "A matching round is already running; try again when it has finished.",
+            code="round_running",
+        ) from None
+
+
+def _round_write(
+    *,
+    run: MatchingRun,
+    policy: MatchingPolicy,
+    today: date,
+    requests: dict[int, scoring.RequestFacts],
+    experts: dict[int, scoring.ExpertFacts],
+    assignment: solver.Assignment,
+    graph: "candidates.CandidateGraph",
+) -> int:
+    """Writes the round's proposals, status changes and unmatched reasons in one
+    transaction. Requests that changed since they were read (cancelled, or served by a
+    worker meanwhile) are skipped; returns how many requests got a proposal."""
+    scoring_policy = policy.scoring_policy()
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the requests still waiting; a worker busy with one (locked) is skipped.
+        still_waiting: dict[int, str] = {}
+        for chunk in _pk_batches(sorted(requests)):
+            still_waiting.update(
+                selectors.waiting_requests()
+                .select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=chunk)
+                .values_list("pk", "status")
+            )
+        matches = []
+        for request_id, expert_id in assignment.pairs.items():
+            if request_id not in still_waiting:
+                continue
+            result = scoring.evaluate(
+                requests[request_id], experts[expert_id], scoring_policy, today, explain=True
+            )
+            if isinstance(result, scoring.Match):
+                matches.append(result)
+        created = _write_proposals(
+            matches=matches,
+            policy=policy,
+            today=today,
+            per_request={m.request_id: 1 for m in matches},
+            run=run,
+        )
+        served = {p.request_id for p in created}
+        unmatched = [pk for pk in still_waiting if pk not in served]
+        _bulk_move(
+            {pk: still_waiting[pk] for pk in served},
+            RequestStatus.PROPOSED,
+            now,
+            f"Proposed by matching round #{run.pk} (policy v{policy.version}).",
+        )
+        _bulk_move(
+            {pk: s for pk in unmatched if (s := still_waiting[pk]) != RequestStatus.UNMATCHED},
+            RequestStatus.UNMATCHED,
+            now,
+            f"No expert available in matching round #{run.pk}.",
+        )
+        bulk_insert([_unmatched_reason(run, pk, graph) for pk in unmatched])
+    return len(served)
+
+
+def _unmatched_reason(
+    run: MatchingRun, request_id: int, graph: "candidates.CandidateGraph"
+) -> UnmatchedRequest:
+    if request_id in graph.feasible:
+        return UnmatchedRequest(
+            run=run,
+            request_id=request_id,
+            reason=UnmatchedRequest.Reason.CAPACITY_TAKEN,
+            explanation="Every suitable expert's capacity went to requests that scored higher.",
+        )
+    return UnmatchedRequest(
+        run=run,
+        request_id=request_id,
+        reason=UnmatchedRequest.Reason.NO_FEASIBLE_EXPERT,
+        explanation=scoring.describe_exclusions(graph.exclusions.get(request_id, Counter())),
+    )
+
+
+def _bulk_move(statuses: dict[int, str], to_status: str, now: datetime, reason: str) -> None:
+    """Moves many locked requests at once, with the same audit trail as one transition."""
+    ids = sorted(statuses)
+    for chunk in _pk_batches(ids):
+        SupportRequest.objects.filter(pk__in=chunk).update(status=to_status, status_changed_at=now)
+    bulk_insert(
+        [
+            StatusChange(
+                request_id=pk, from_status=statuses[pk], to_status=to_status, reason=reason
+            )
+            for pk in ids
+        ]
+    )
