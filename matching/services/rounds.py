@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import date, datetime
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -220,11 +220,31 @@ def _bulk_move(statuses: dict[int, str], to_status: str, now: datetime, reason: 
     ids = sorted(statuses)
     for chunk in _pk_batches(ids):
         SupportRequest.objects.filter(pk__in=chunk).update(status=to_status, status_changed_at=now)
-    bulk_insert(
-        [
-            StatusChange(
-                request_id=pk, from_status=statuses[pk], to_status=to_status, reason=reason
-            )
-            for pk in ids
-        ]
+    if connection.vendor != "postgresql":
+        bulk_insert(
+            [
+                StatusChange(
+                    request_id=pk, from_status=statuses[pk], to_status=to_status, reason=reason
+                )
+                for pk in ids
+            ]
+        )
+        return
+    # On PostgreSQL the history rows are made by the database from the ids, one statement
+    # per previous status (a round moves from two or three), instead of an object a row.
+    by_previous: dict[str, list[int]] = {}
+    for pk in ids:
+        by_previous.setdefault(statuses[pk], []).append(pk)
+    quote = connection.ops.quote_name
+    meta = StatusChange._meta
+    names = ("request", "from_status", "to_status", "changed_at", "reason")
+    column = {field.name: str(field.column) for field in meta.concrete_fields}
+    columns = ", ".join(quote(column[name]) for name in names)
+    # Names from the model, quoted; every value is a bound parameter.
+    insert = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+        "SELECT request_id, %s, %s, %s, %s FROM unnest(%s::bigint[]) AS request_id"
     )
+    with connection.cursor() as cursor:
+        for previous, request_ids in by_previous.items():
+            cursor.execute(insert, [previous, to_status, now, reason, request_ids])

@@ -1,20 +1,42 @@
-"""What experts are told when they are proposed: one notification a proposal from the
-per-request path, one digest an expert from a round that proposed them several times."""
+"""What a round writes: each request's history from its own previous status, and what
+experts are told — one notification a proposal from the per-request path, one digest an
+expert from a round that proposed them several times."""
 
 import pytest
 
+from exchange.models import StatusChange
 from exchange.scheduling.enums import NotificationKind
 from exchange.scheduling.models import Notification
 from matching import services
 from matching.enums import RunTrigger
 from matching.models import Proposal
-from tests.matching.test_services import make_expert, make_request, propose
+from tests.matching.test_services import history_of, make_expert, make_request, propose, status_of
 
 pytestmark = pytest.mark.django_db
 
 
 def proposal_notifications(expert) -> list[Notification]:
     return list(Notification.objects.filter(user=expert.user, kind=NotificationKind.PROPOSAL_NEW))
+
+
+def test_a_round_records_each_requests_move_from_its_own_previous_status():
+    # A request a worker already found nobody for, then a fresher one further away, and
+    # one nobody will ever visit; an expert appears who can take one request.
+    earlier = make_request(km=1)
+    propose(earlier)
+    assert status_of(earlier) == "unmatched"
+    fresh = make_request(km=25)
+    far = make_request(km=400, video_acceptable=False)
+    make_expert(km=1, sessions_per_month=1)
+
+    run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+
+    assert Proposal.objects.get(run=run).request_id == earlier.pk
+    assert history_of(earlier)[-1] == ("unmatched", "proposed")
+    assert history_of(fresh)[-1] == ("submitted", "unmatched")
+    assert history_of(far)[-1] == ("submitted", "unmatched")
+    # One row for each request that moved, each naming the round.
+    assert StatusChange.objects.filter(reason__contains=f"round #{run.pk}").count() == 3
 
 
 def test_a_round_sends_an_expert_proposed_for_several_requests_one_digest():
