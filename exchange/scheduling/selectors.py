@@ -1,7 +1,8 @@
 """Reads for scheduling: sessions and notifications scoped to the caller, the closed days
 of a school, and the facts the pure slot finder needs, built in a fixed number of queries."""
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -74,34 +75,72 @@ def calendar_sessions_of(*, user: User) -> QuerySet[Session]:
 
 def calendar_for(school: School) -> TermCalendar | None:
     """A trust's calendar for its academies, else the LA's, else the default."""
-    owners = Q(is_default=True) | Q(local_authority_id=school.local_authority_id)
-    if school.trust_id is not None:
-        owners |= Q(trust_id=school.trust_id)
-    found = {
-        ("trust" if c.trust_id else "la" if c.local_authority_id else "default"): c
-        for c in TermCalendar.objects.filter(owners)
+    return _calendar_resolver()(school.trust_id, school.local_authority_id)
+
+
+def _calendar_resolver() -> Callable[[int | None, int | None], TermCalendar | None]:
+    """Reads every term calendar once and returns ``(trust id, LA id) → calendar``."""
+    by_trust: dict[int, TermCalendar] = {}
+    by_authority: dict[int, TermCalendar] = {}
+    default = None
+    for calendar in TermCalendar.objects.all():
+        if calendar.trust_id is not None:
+            by_trust[calendar.trust_id] = calendar
+        elif calendar.local_authority_id is not None:
+            by_authority[calendar.local_authority_id] = calendar
+        elif calendar.is_default:
+            default = calendar
+
+    def resolve(trust_id: int | None, authority_id: int | None) -> TermCalendar | None:
+        if trust_id is not None and trust_id in by_trust:
+            return by_trust[trust_id]
+        return by_authority.get(authority_id, default) if authority_id is not None else default
+
+    return resolve
+
+
+def closed_days_by_school(
+    *, school_ids: Iterable[int], start: date, end: date
+) -> dict[int, frozenset[date]]:
+    """Each school's holidays and INSET days between ``start`` and ``end``: its term
+    calendar's and its own. Three queries however many schools."""
+    resolve = _calendar_resolver()
+    calendar_of = {
+        pk: getattr(resolve(trust_id, authority_id), "pk", None)
+        for pk, trust_id, authority_id in School.objects.filter(
+            pk__in=list(school_ids)
+        ).values_list("pk", "trust_id", "local_authority_id")
     }
-    return found.get("trust") or found.get("la") or found.get("default")
+    by_calendar: dict[int, set[date]] = defaultdict(set)
+    own: dict[int, set[date]] = defaultdict(set)
+    closures = Closure.objects.filter(
+        Q(calendar_id__in={c for c in calendar_of.values() if c is not None})
+        | Q(school_id__in=list(calendar_of)),
+        start_date__lte=end,
+        end_date__gte=start,
+    ).values_list("calendar_id", "school_id", "start_date", "end_date")
+    for calendar_id, school_id, first, last in closures:
+        days = by_calendar[calendar_id] if calendar_id is not None else own[school_id]
+        day = max(first, start)
+        while day <= min(last, end):
+            days.add(day)
+            day += timedelta(days=1)
+    shared = {pk: frozenset(days) for pk, days in by_calendar.items()}
+    closed: dict[int, frozenset[date]] = {}
+    for pk, calendar_pk in calendar_of.items():
+        calendar_days = shared.get(calendar_pk, frozenset()) if calendar_pk else frozenset()
+        # Schools without closures of their own share their calendar's set.
+        closed[pk] = calendar_days | own[pk] if pk in own else calendar_days
+    return closed
 
 
 def closed_days(*, schools: Iterable[School], start: date, end: date) -> frozenset[date]:
     """Holidays and INSET days, between ``start`` and ``end``, of any of ``schools``: their
     term calendars' and their own."""
-    owners = Q()
-    for school in schools:
-        owners |= Q(school_id=school.pk)
-        calendar = calendar_for(school)
-        if calendar is not None:
-            owners |= Q(calendar_id=calendar.pk)
-    closed: set[date] = set()
-    for first, last in Closure.objects.filter(
-        owners, start_date__lte=end, end_date__gte=start
-    ).values_list("start_date", "end_date"):
-        day = max(first, start)
-        while day <= min(last, end):
-            closed.add(day)
-            day += timedelta(days=1)
-    return frozenset(closed)
+    by_school = closed_days_by_school(
+        school_ids=[school.pk for school in schools], start=start, end=end
+    )
+    return frozenset().union(*by_school.values())
 
 
 # --- facts for the slot finder -----------------------------------------------------------------

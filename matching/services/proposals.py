@@ -3,7 +3,7 @@ submitted request's proposals (the per-request worker)."""
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -16,6 +16,7 @@ from exchange.enums import RequestStatus
 from exchange.models import ExpertProfile, Notification, SupportRequest
 from exchange.scheduling import notifications
 from exchange.scheduling.enums import NotificationKind
+from exchange.scheduling.selectors import closed_days_by_school
 from exchange.services import support_request_transition
 from matching import scoring, selectors
 from matching.enums import ProposalStatus
@@ -25,15 +26,21 @@ from matching.selectors import LONDON, WAITING_STATUSES, local_today
 
 # Proposals expire at the end of the school day.
 EXPIRY_TIME = time(17, 0)
+# Far enough ahead to hold the policy's longest expiry (60 school days) across the
+# summer holiday.
+EXPIRY_LOOKAHEAD = timedelta(days=200)
 PROPOSE_TASK = "matching.propose_for_request"
 CHUNK = 2000
 
 
-def _expiry(policy: MatchingPolicy, today: date) -> tuple[datetime, datetime]:
-    """When a proposal made today expires, and when its expert is reminded."""
-    expires = add_school_days(today, policy.proposal_expiry_school_days)
+def _expiry(
+    policy: MatchingPolicy, today: date, closed: frozenset[date]
+) -> tuple[datetime, datetime]:
+    """When a proposal made today expires, and when its expert is reminded: school days of
+    the expert's school, so a proposal made before a holiday waits for the term."""
+    expires = add_school_days(today, policy.proposal_expiry_school_days, closed)
     remind = add_school_days(
-        today, policy.proposal_expiry_school_days - policy.expiry_reminder_school_days
+        today, policy.proposal_expiry_school_days - policy.expiry_reminder_school_days, closed
     )
     return (
         datetime.combine(expires, EXPIRY_TIME, tzinfo=LONDON),
@@ -73,18 +80,25 @@ def _write_proposals(
     """
     expert_ids = sorted({m.expert_id for m in matches})
     capacity: dict[int, int] = {}
+    school_of: dict[int, int] = {}
     for chunk in _pk_batches(expert_ids):
-        capacity.update(
+        for pk, sessions, school_id in (
             ExpertProfile.objects.select_for_update()
             .filter(pk__in=chunk)
             .order_by("pk")
-            .values_list("pk", "sessions_per_month")
-        )
+            .values_list("pk", "sessions_per_month", "school_id")
+        ):
+            capacity[pk], school_of[pk] = sessions, school_id
     loads = {}
     for chunk in _pk_batches(expert_ids):
         loads.update(selectors.expert_loads(expert_ids=chunk, today=today))
     remaining = {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}
-    expires_at, remind_at = _expiry(policy, today)
+    closed = closed_days_by_school(
+        school_ids=set(school_of.values()), start=today, end=today + EXPIRY_LOOKAHEAD
+    )
+    # Schools sharing a term calendar share its set of closed days, so this is computed
+    # once a calendar, not once an expert.
+    expiry_for = {days: _expiry(policy, today, days) for days in set(closed.values())}
     wanted = dict(per_request)
     ranks: Counter[int] = Counter(dict.fromkeys(wanted, ranked_before))
     proposals = []
@@ -94,6 +108,7 @@ def _write_proposals(
         wanted[match.request_id] -= 1
         remaining[match.expert_id] -= 1
         ranks[match.request_id] += 1
+        expires_at, remind_at = expiry_for[closed[school_of[match.expert_id]]]
         proposals.append(
             Proposal(
                 request_id=match.request_id,
@@ -128,7 +143,7 @@ def _notify_experts(proposals: Sequence[Proposal]) -> None:
 
 
 def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notification:
-    # Every proposal written together expires together.
+    # An expert's proposals written together expire together.
     answer_by = f"Please accept or decline by {_deadline(proposals[0])}."
     if len(proposals) == 1:
         return Notification(

@@ -18,6 +18,7 @@ from config.errors import ConflictError
 from exchange import services as exchange_services
 from exchange.enums import CredentialKind, VerificationStatus
 from exchange.models import Credential, ExpertProfile, Notification, StatusChange, SupportRequest
+from exchange.scheduling.models import Closure, TermCalendar
 from exchange.scheduling.notifications import notifications_deliver
 from matching import selectors, services, tasks
 from matching.enums import Objective, ProposalStatus, RunStatus, RunTrigger
@@ -143,16 +144,30 @@ def live_proposals(support_request: SupportRequest) -> list[Proposal]:
     )
 
 
+def default_calendar_closed_days() -> set[date]:
+    """The default term calendar's holidays and INSET days, read straight from its rows."""
+    closed = set()
+    for first, last in Closure.objects.filter(calendar__is_default=True).values_list(
+        "start_date", "end_date"
+    ):
+        closed |= {first + timedelta(days=n) for n in range((last - first).days + 1)}
+    return closed
+
+
 def school_days_between(start: date, end: date) -> int:
     """School days after ``start`` up to and including ``end``, counted independently of
-    ``matching.school_days``: weekdays that are not bank holidays in England."""
-    bank_holidays = holidays.UK(subdiv="ENG", years=range(start.year, end.year + 1))
+    ``matching.school_days``: weekdays that are not bank holidays in England nor closed in
+    the default term calendar (the test schools' calendar)."""
     days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
-    return sum(1 for day in days if day.weekday() < 5 and day not in bank_holidays)
+    return sum(1 for day in days if is_school_day(day))
 
 
 def is_school_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in holidays.UK(subdiv="ENG", years=day.year)
+    return (
+        day.weekday() < 5
+        and day not in holidays.UK(subdiv="ENG", years=day.year)
+        and day not in default_calendar_closed_days()
+    )
 
 
 def one_proposal_per_request() -> MatchingPolicy:
@@ -223,6 +238,39 @@ def test_proposals_expire_at_five_pm_london_after_the_policys_school_days():
     assert is_school_day(remind.date())
     assert school_days_between(remind.date(), expires.date()) == 2
     assert proposal.reminder_sent_at is None
+
+
+def test_a_proposal_made_before_the_experts_school_holiday_expires_after_it():
+    today = local_today()
+    holiday_start, holiday_end = today + timedelta(days=1), today + timedelta(days=21)
+    on_holiday = make_expert(km=1)
+    calendar = TermCalendar.objects.create(
+        name="Expert's LA", local_authority=on_holiday.school.local_authority
+    )
+    Closure.objects.create(
+        calendar=calendar, kind="holiday", start_date=holiday_start, end_date=holiday_end
+    )
+    at_work = make_expert(km=2)
+    support_request = make_request()
+
+    proposals = {p.expert_id: p for p in propose(support_request)}
+
+    # The expert's own calendar (and nothing of the default's) is what counts for them.
+    closed = {holiday_start + timedelta(days=n) for n in range(21)}
+    first_back = holiday_end + timedelta(days=1)
+    waited = proposals[on_holiday.pk].expires_at.astimezone(LONDON).date()
+    assert waited > holiday_end
+    counted = [
+        day
+        for day in (today + timedelta(days=n) for n in range(1, (waited - today).days + 1))
+        if day.weekday() < 5 and day not in closed and day not in holidays.UK(subdiv="ENG")
+    ]
+    assert len(counted) == 10
+    assert counted[0] >= first_back
+    # An expert whose school is open counts from today, on the default calendar.
+    normal = proposals[at_work.pk].expires_at.astimezone(LONDON).date()
+    assert school_days_between(today, normal) == 10
+    assert normal < waited
 
 
 def test_proposing_moves_the_request_submitted_matching_proposed_with_its_history():
