@@ -37,6 +37,7 @@ from exchange.models import (
     Specialism,
     SupportRequest,
 )
+from exchange.scheduling.selectors import closed_days_by_school
 from exchange.selectors import SCHOOL_REQUEST_ROLES
 from matching.enums import ProposalStatus, RunStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
@@ -289,6 +290,12 @@ def expert_facts(
         date__range=(today, today + timedelta(weeks=horizon_weeks)),
     ).values_list("expert_id", "date"):
         days_off[expert_id].add(day)
+    # Nor can they work when their school is closed: its term calendar's holidays and INSET
+    # days, and its own.
+    horizon_end = today + timedelta(weeks=horizon_weeks)
+    closed = closed_days_by_school(
+        school_ids={row["school_id"] for row in rows}, start=today, end=horizon_end
+    )
     loads = expert_loads(expert_ids=ids, today=today)
     return [
         ExpertFacts(
@@ -312,7 +319,7 @@ def expert_facts(
             capacity=row["sessions_per_month"],
             load=loads.get(row["pk"], 0),
             weekly_windows=tuple(windows[row["pk"]]),
-            unavailable_dates=frozenset(days_off[row["pk"]]),
+            unavailable_dates=closed.get(row["school_id"], frozenset()) | days_off[row["pk"]],
         )
         for row in rows
     ]

@@ -17,10 +17,17 @@ from django.utils import timezone
 from config.errors import ConflictError
 from exchange import services as exchange_services
 from exchange.enums import CredentialKind, VerificationStatus
-from exchange.models import Credential, ExpertProfile, Notification, StatusChange, SupportRequest
+from exchange.models import (
+    AvailabilityWindow,
+    Credential,
+    ExpertProfile,
+    Notification,
+    StatusChange,
+    SupportRequest,
+)
 from exchange.scheduling.models import Closure, TermCalendar
 from exchange.scheduling.notifications import notifications_deliver
-from matching import selectors, services, tasks
+from matching import scoring, selectors, services, tasks
 from matching.enums import Objective, ProposalStatus, RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.selectors import local_today
@@ -271,6 +278,54 @@ def test_a_proposal_made_before_the_experts_school_holiday_expires_after_it():
     normal = proposals[at_work.pk].expires_at.astimezone(LONDON).date()
     assert school_days_between(today, normal) == 10
     assert normal < waited
+
+
+def test_an_expert_cannot_work_while_their_school_is_closed():
+    today = local_today()
+    on_holiday, at_work = make_expert(km=1), make_expert(km=2)
+    calendar = TermCalendar.objects.create(
+        name="Expert's LA", local_authority=on_holiday.school.local_authority
+    )
+    first, last = today + timedelta(days=1), today + timedelta(days=30)
+    Closure.objects.create(calendar=calendar, kind="holiday", start_date=first, end_date=last)
+    Closure.objects.create(school=on_holiday.school, kind="inset", start_date=last, end_date=last)
+    policy = MatchingPolicy.objects.get(is_active=True)
+    for expert in (on_holiday, at_work):
+        for weekday in range(5):
+            AvailabilityWindow.objects.create(
+                expert=expert, weekday=weekday, start_time=time(9, 0), end_time=time(15, 0)
+            )
+
+    facts = {
+        f.id: f
+        for f in selectors.expert_facts(
+            experts=ExpertProfile.objects.all(), today=today, horizon_weeks=3
+        )
+    }
+
+    horizon = today + timedelta(weeks=3)
+    closed = {first + timedelta(days=n) for n in range((horizon - first).days + 1)}
+    assert facts[on_holiday.pk].unavailable_dates == frozenset(closed)
+    # The other expert's school follows the default calendar.
+    assert facts[at_work.pk].unavailable_dates == frozenset(
+        day for day in default_calendar_closed_days() if today <= day <= horizon
+    )
+    # Closed for the whole horizon but today: no weekly time left to offer.
+    support_request = make_request()
+    [request] = selectors.request_facts(
+        requests=SupportRequest.objects.filter(pk=support_request.pk), today=today
+    )
+    scores = {
+        expert_id: next(
+            c.value
+            for c in scoring.evaluate(
+                request, facts[expert_id], policy.scoring_policy(), today
+            ).criteria
+            if c.criterion == "availability"
+        )
+        for expert_id in facts
+    }
+    assert scores[on_holiday.pk] < scores[at_work.pk]
 
 
 def test_proposing_moves_the_request_submitted_matching_proposed_with_its_history():
