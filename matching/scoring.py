@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from exchange.enums import (
     IN_PERSON_FORMATS,
@@ -442,17 +443,26 @@ def _spoken_windows(windows: Iterable[tuple[int, int, int]]) -> str:
 
 def _weekly_free_minutes(expert: ExpertFacts, today: date, weeks: int) -> float:
     """The expert's free minutes per week over the horizon, less their days off."""
-    minutes = sum(end - start for _, start, end in expert.weekly_windows)
+    return _free_minutes(expert.weekly_windows, expert.unavailable_dates, today, weeks)
+
+
+# An expert is scored against many requests on one day: their free time is the same each
+# time (and with a school holiday in the horizon, every expert has days off to walk).
+@lru_cache(maxsize=16384)
+def _free_minutes(
+    windows: tuple[tuple[int, int, int], ...], unavailable: frozenset[date], today: date, weeks: int
+) -> float:
+    minutes = sum(end - start for _, start, end in windows)
     horizon = today + timedelta(weeks=weeks)
-    if not any(today <= day < horizon for day in expert.unavailable_dates):
+    if not any(today <= day < horizon for day in unavailable):
         return minutes
     by_weekday = Counter[int]()
-    for weekday, start, end in expert.weekly_windows:
+    for weekday, start, end in windows:
         by_weekday[weekday] += end - start
     free = sum(
         by_weekday[day.weekday()]
         for day in (today + timedelta(days=offset) for offset in range(weeks * 7))
-        if day not in expert.unavailable_dates
+        if day not in unavailable
     )
     return free / weeks
 
