@@ -680,32 +680,25 @@ def build_instance(
 
 
 def stage_analyse(args: argparse.Namespace) -> dict[str, Any]:
-    """The round's inputs, read and built exactly as ``matching_round_run`` does, solved by
+    """The round's inputs, read and built by ``matching_round_run``'s own steps, solved by
     the exact solver (both objectives) and by the greedy baseline."""
     setup_django()
-    from matching import candidates, selectors, solver
+    from matching import selectors, solver
     from matching.enums import Objective
     from matching.services import SCORE_SCALE
+    from matching.services.rounds import round_facts, round_graph
 
     policy = selectors.matching_policy_active()
     today = selectors.local_today()
     mark = time.perf_counter()
-    request_facts = selectors.request_facts(requests=selectors.waiting_requests(), today=today)
-    proposed_before = selectors.proposed_pairs(requests=selectors.waiting_requests())
-    expert_facts = selectors.expert_facts(
-        experts=selectors.experts_accepting_work(today=today),
-        today=today,
-        horizon_weeks=policy.availability_weeks,
-    )
+    request_facts, expert_facts, proposed_before = round_facts(policy=policy, today=today)
     load_s = time.perf_counter() - mark
     mark = time.perf_counter()
-    graph = candidates.round_candidates(
-        requests=request_facts,
-        experts=expert_facts,
-        policy=policy.scoring_policy(),
+    graph = round_graph(
+        policy=policy,
         today=today,
-        per_request=policy.round_candidates_per_request,
-        min_score=policy.min_score,
+        request_facts=request_facts,
+        expert_facts=expert_facts,
         proposed_before=proposed_before,
     )
     candidates_s = time.perf_counter() - mark

@@ -37,23 +37,14 @@ def matching_round_run(
     timings: dict[str, int] = {}
     try:
         today = local_today()
-        request_facts = selectors.request_facts(requests=selectors.waiting_requests(), today=today)
-        # Never the same expert twice for one request: not after a decline or an expiry.
-        proposed_before = selectors.proposed_pairs(requests=selectors.waiting_requests())
-        expert_facts = selectors.expert_facts(
-            experts=selectors.experts_accepting_work(today=today),
-            today=today,
-            horizon_weeks=policy.availability_weeks,
-        )
+        request_facts, expert_facts, proposed_before = round_facts(policy=policy, today=today)
         timings["load"] = _ms_since(started)
         mark = clock.perf_counter()
-        graph = candidates.round_candidates(
-            requests=request_facts,
-            experts=expert_facts,
-            policy=policy.scoring_policy(),
+        graph = round_graph(
+            policy=policy,
             today=today,
-            per_request=policy.round_candidates_per_request,
-            min_score=policy.min_score,
+            request_facts=request_facts,
+            expert_facts=expert_facts,
             proposed_before=proposed_before,
         )
         timings["candidates"] = _ms_since(mark)
@@ -104,6 +95,42 @@ def matching_round_run(
     )
     run.refresh_from_db()
     return run
+
+
+def round_facts(
+    *, policy: MatchingPolicy, today: date
+) -> tuple[list[scoring.RequestFacts], list[scoring.ExpertFacts], tuple[np.ndarray, np.ndarray]]:
+    """A round's reads: every waiting request, every expert accepting work, and the
+    (request, expert) pairs proposed before, which are never proposed again (not after a
+    decline or an expiry). ``bench/matching.py`` times this step alone."""
+    request_facts = selectors.request_facts(requests=selectors.waiting_requests(), today=today)
+    proposed_before = selectors.proposed_pairs(requests=selectors.waiting_requests())
+    expert_facts = selectors.expert_facts(
+        experts=selectors.experts_accepting_work(today=today),
+        today=today,
+        horizon_weeks=policy.availability_weeks,
+    )
+    return request_facts, expert_facts, proposed_before
+
+
+def round_graph(
+    *,
+    policy: MatchingPolicy,
+    today: date,
+    request_facts: list[scoring.RequestFacts],
+    expert_facts: list[scoring.ExpertFacts],
+    proposed_before: tuple[np.ndarray, np.ndarray],
+) -> "candidates.CandidateGraph":
+    """The round's candidate graph under ``policy``."""
+    return candidates.round_candidates(
+        requests=request_facts,
+        experts=expert_facts,
+        policy=policy.scoring_policy(),
+        today=today,
+        per_request=policy.round_candidates_per_request,
+        min_score=policy.min_score,
+        proposed_before=proposed_before,
+    )
 
 
 def matching_round_request(*, by: User) -> None:
