@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "accounts",
     "exchange",
     "matching",
+    "scheduling",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -160,8 +162,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("MATCHING_ROUND_MINUTES", default=60) * 60.0,
     },
     # Reminders are rows in the database that beat picks up, not long Celery ETAs.
-    "send-reminders": {"task": "exchange.send_reminders", "schedule": 60.0},
-    "lapse-offers": {"task": "exchange.lapse_offers", "schedule": 15 * 60.0},
+    "send-reminders": {"task": "scheduling.send_reminders", "schedule": 60.0},
+    "lapse-offers": {"task": "scheduling.lapse_offers", "schedule": 15 * 60.0},
 }
 
 # --- Scheduling -----------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from rest_framework.routers import SimpleRouter
 from accounts import apis as accounts_apis
 from config import health
 from exchange import apis as exchange_apis
-from exchange.scheduling import apis as scheduling_apis
 from matching import apis as matching_apis
+from scheduling import apis as scheduling_apis
 
 router = SimpleRouter(trailing_slash="")
 router.register("schools", accounts_apis.SchoolViewSet, basename="school")
@@ -30,7 +30,7 @@ router.register(
     exchange_apis.CredentialViewSet,
     basename="expert-credential",
 )
-router.register("requests", exchange_apis.SupportRequestViewSet, basename="support-request")
+router.register("requests", scheduling_apis.SupportRequestViewSet, basename="support-request")
 router.register(
     r"requests/(?P<request_pk>\d+)/proposals",
     matching_apis.RequestProposalViewSet,

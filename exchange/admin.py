@@ -12,13 +12,16 @@ from exchange.enums import VerificationStatus
 from exchange.models import (
     AvailabilityException,
     AvailabilityWindow,
+    Closure,
     Credential,
     ExpertProfile,
     Need,
+    Notification,
     PreferredWindow,
     Specialism,
     StatusChange,
     SupportRequest,
+    TermCalendar,
     Topic,
 )
 
@@ -233,5 +236,46 @@ class SupportRequestAdmin(admin.ModelAdmin):
     inlines = [PreferredWindowInline, StatusChangeInline]
 
 
-# Scheduling's admin lives beside its models; importing it registers it.
-from exchange.scheduling import admin as scheduling_admin  # noqa: E402, F401
+# --- term calendars and notifications --------------------------------------------------------
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    fk_name = "calendar"
+    fields = ["kind", "name", "start_date", "end_date"]
+    extra = 1
+
+
+@admin.register(TermCalendar)
+class TermCalendarAdmin(admin.ModelAdmin):
+    """An LA's or a trust's holidays and INSET days; the default serves everyone else."""
+
+    list_display = ["name", "local_authority", "trust", "is_default"]
+    list_filter = ["is_default"]
+    search_fields = ["name", "local_authority__name", "trust__name"]
+    autocomplete_fields = ["local_authority", "trust"]
+    inlines = [ClosureInline]
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    """Closures of one school (its own INSET days) override its calendar; calendars' own
+    closures are edited on the calendar."""
+
+    list_display = ["__str__", "kind", "calendar", "school", "start_date", "end_date"]
+    list_filter = ["kind", "calendar"]
+    search_fields = ["name", "school__name", "school__urn"]
+    autocomplete_fields = ["school"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "kind", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "title"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in Notification._meta.concrete_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -457,15 +457,6 @@ class SupportRequestViewSet(
         return self._move(services.support_request_submit)
 
     @extend_schema(
-        summary="Cancel a request (SENCO)",
-        request=TransitionInputSerializer,
-        responses={200: SupportRequestSerializer, **CONFLICT},
-    )
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
-        return self._move(services.support_request_cancel)
-
-    @extend_schema(
         summary="Close a completed or unmatched request (SENCO)",
         request=TransitionInputSerializer,
         responses={200: SupportRequestSerializer, **CONFLICT},

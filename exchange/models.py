@@ -8,11 +8,13 @@ from django.db.models import F, Q
 from accounts.models import School
 from exchange.enums import (
     BroadArea,
+    ClosureKind,
     CredentialKind,
     EducationPhase,
     ExceptionKind,
     Format,
     Level,
+    NotificationKind,
     RequestFormat,
     RequestScope,
     RequestStatus,
@@ -353,6 +355,9 @@ class OutboxMessage(models.Model):
 
     task_name = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
+    # The domain event the task handles, when a lower layer recorded one for a higher one
+    # (exchange/events.py); blank for a task queued within its own app.
+    event = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set by the publisher that is sending the row now; a claim older than the outbox's lease
     # belongs to a process that died, and the sweep takes the row over.
@@ -376,14 +381,109 @@ class OutboxMessage(models.Model):
         return f"{self.task_name} #{self.pk}"
 
 
-# Scheduling's models live in their own module; importing them here registers them with
-# the exchange app.
-from exchange.scheduling.models import (  # noqa: E402, F401
-    CalendarFeed,
-    Closure,
-    Notification,
-    Reminder,
-    Session,
-    SessionChange,
-    TermCalendar,
-)
+class TermCalendar(models.Model):
+    """School holidays and INSET days set by a local authority (for its community and
+    community special schools) or a trust (for its academies). One calendar is the default
+    for schools whose LA and trust publish none."""
+
+    name = models.CharField(max_length=120)
+    local_authority = models.OneToOneField(
+        "accounts.LocalAuthority",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="term_calendar",
+    )
+    trust = models.OneToOneField(
+        "accounts.Trust",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="term_calendar",
+    )
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="exchange_one_default_cal"
+            ),
+            models.CheckConstraint(
+                condition=Q(local_authority__isnull=True) | Q(trust__isnull=True),
+                name="exchange_calendar_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Closure(models.Model):
+    """Dates when sessions cannot happen: a holiday or INSET day of a term calendar, or of
+    one school (a school's own INSET days override its calendar)."""
+
+    calendar = models.ForeignKey(
+        TermCalendar, on_delete=models.CASCADE, null=True, blank=True, related_name="closures"
+    )
+    school = models.ForeignKey(
+        "accounts.School", on_delete=models.CASCADE, null=True, blank=True, related_name="closures"
+    )
+    kind = models.CharField(max_length=12, choices=ClosureKind.choices)
+    name = models.CharField(max_length=120, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="Inclusive.")
+
+    class Meta:
+        ordering = ["start_date"]
+        indexes = [models.Index(fields=["end_date", "start_date"], name="exchange_closure_dates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")), name="exchange_closure_dates_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(calendar__isnull=True, school__isnull=False)
+                | Q(calendar__isnull=False, school__isnull=True),
+                name="exchange_closure_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.get_kind_display()} {self.start_date}–{self.end_date}"
+
+
+class Notification(models.Model):
+    """An in-app notification, also sent by email (``emailed_at`` marks it sent, once)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    request = models.ForeignKey(
+        "exchange.SupportRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # By name, not import: a notification about a session carries its invitation, but the
+    # exchange does not build on scheduling (the deliverer attaches it: scheduling/tasks.py).
+    session = models.ForeignKey(
+        "scheduling.Session",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="exchange_notification_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind}"

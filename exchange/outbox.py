@@ -35,9 +35,10 @@ KEEP_PUBLISHED = timedelta(days=7)
 SWEEP_BATCH = 500
 
 
-def enqueue(task_name: str, **kwargs: Any) -> OutboxMessage:
-    """Queues ``task_name(**kwargs)`` to run once the current transaction commits."""
-    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs)
+def enqueue(task_name: str, *, event: str = "", **kwargs: Any) -> OutboxMessage:
+    """Queues ``task_name(**kwargs)`` to run once the current transaction commits;
+    ``event`` names the domain event it handles, if any (``exchange/events.py``)."""
+    message = OutboxMessage.objects.create(task_name=task_name, event=event, kwargs=kwargs)
     transaction.on_commit(lambda: publish(message.pk))
     return message
 

@@ -1,4 +1,9 @@
-"""Reads scoped to the caller. Every exchange queryset the API serves starts here."""
+"""Reads scoped to the caller (every exchange queryset the API serves starts here), and the
+term calendars' closed days."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -8,12 +13,15 @@ from accounts.selectors import caller_scope
 from exchange.models import (
     AvailabilityException,
     AvailabilityWindow,
+    Closure,
     Credential,
     ExpertProfile,
     Need,
+    Notification,
     Specialism,
     StatusChange,
     SupportRequest,
+    TermCalendar,
     Topic,
 )
 
@@ -70,9 +78,6 @@ def credentials_of(*, expert: ExpertProfile) -> QuerySet[Credential]:
 def support_requests_visible_to(*, user: User) -> QuerySet[SupportRequest]:
     """Staff and SENCOs see their schools' requests; trust coordinators read their trusts'
     schools' requests; experts the requests proposed to them; admins see all."""
-    # Imported here: matching builds on the exchange, not the other way round.
-    from matching.models import Proposal
-
     requests = SupportRequest.objects.select_related(
         "school__local_authority", "school__trust", "primary_need"
     ).prefetch_related("needs", "topics", "preferred_windows")
@@ -82,7 +87,11 @@ def support_requests_visible_to(*, user: User) -> QuerySet[SupportRequest]:
     return requests.filter(
         Q(school_id__in=scope.schools(*SCHOOL_REQUEST_ROLES))
         | Q(school__trust_id__in=scope.trust_ids)
-        | Exists(Proposal.objects.filter(request_id=OuterRef("pk"), expert__user_id=user.pk))
+        # Matching's proposals, read through their reverse relation: matching builds on the
+        # exchange, so the exchange names its tables only by relation.
+        | Exists(
+            SupportRequest.objects.filter(pk=OuterRef("pk"), proposals__expert__user_id=user.pk)
+        )
     )
 
 
@@ -103,3 +112,80 @@ def schools_for_requests(*, user: User) -> QuerySet[School]:
 def schools_for_expert_profile(*, user: User) -> QuerySet[School]:
     """Schools where the user holds an expert role (an expert profile's home school)."""
     return School.objects.filter(urn__in=caller_scope(user=user).schools(Role.EXPERT))
+
+
+def notifications_of(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+# --- calendars --------------------------------------------------------------------------------
+
+
+def calendar_for(school: School) -> TermCalendar | None:
+    """A trust's calendar for its academies, else the LA's, else the default."""
+    return _calendar_resolver()(school.trust_id, school.local_authority_id)
+
+
+def _calendar_resolver() -> Callable[[int | None, int | None], TermCalendar | None]:
+    """Reads every term calendar once and returns ``(trust id, LA id) → calendar``."""
+    by_trust: dict[int, TermCalendar] = {}
+    by_authority: dict[int, TermCalendar] = {}
+    default = None
+    for calendar in TermCalendar.objects.all():
+        if calendar.trust_id is not None:
+            by_trust[calendar.trust_id] = calendar
+        elif calendar.local_authority_id is not None:
+            by_authority[calendar.local_authority_id] = calendar
+        elif calendar.is_default:
+            default = calendar
+
+    def resolve(trust_id: int | None, authority_id: int | None) -> TermCalendar | None:
+        if trust_id is not None and trust_id in by_trust:
+            return by_trust[trust_id]
+        return by_authority.get(authority_id, default) if authority_id is not None else default
+
+    return resolve
+
+
+def closed_days_by_school(
+    *, school_ids: Iterable[int], start: date, end: date
+) -> dict[int, frozenset[date]]:
+    """Each school's holidays and INSET days between ``start`` and ``end``: its term
+    calendar's and its own. Three queries however many schools."""
+    resolve = _calendar_resolver()
+    calendar_of = {
+        pk: getattr(resolve(trust_id, authority_id), "pk", None)
+        for pk, trust_id, authority_id in School.objects.filter(
+            pk__in=list(school_ids)
+        ).values_list("pk", "trust_id", "local_authority_id")
+    }
+    by_calendar: dict[int, set[date]] = defaultdict(set)
+    own: dict[int, set[date]] = defaultdict(set)
+    closures = Closure.objects.filter(
+        Q(calendar_id__in={c for c in calendar_of.values() if c is not None})
+        | Q(school_id__in=list(calendar_of)),
+        start_date__lte=end,
+        end_date__gte=start,
+    ).values_list("calendar_id", "school_id", "start_date", "end_date")
+    for calendar_id, school_id, first, last in closures:
+        days = by_calendar[calendar_id] if calendar_id is not None else own[school_id]
+        day = max(first, start)
+        while day <= min(last, end):
+            days.add(day)
+            day += timedelta(days=1)
+    shared = {pk: frozenset(days) for pk, days in by_calendar.items()}
+    closed: dict[int, frozenset[date]] = {}
+    for pk, calendar_pk in calendar_of.items():
+        calendar_days = shared.get(calendar_pk, frozenset()) if calendar_pk else frozenset()
+        # Schools without closures of their own share their calendar's set.
+        closed[pk] = calendar_days | own[pk] if pk in own else calendar_days
+    return closed
+
+
+def closed_days(*, schools: Iterable[School], start: date, end: date) -> frozenset[date]:
+    """Holidays and INSET days, between ``start`` and ``end``, of any of ``schools``: their
+    term calendars' and their own."""
+    by_school = closed_days_by_school(
+        school_ids=[school.pk for school in schools], start=start, end=end
+    )
+    return frozenset().union(*by_school.values())

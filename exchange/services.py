@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.enums import Role
 from accounts.models import Membership, School, User
 from config.errors import ApplicationError, ConflictError
-from exchange import lifecycle, outbox, privacy
+from exchange import events, lifecycle, privacy
 from exchange.enums import RequestScope, RequestStatus, VerificationStatus
+from exchange.events import Event
 from exchange.models import (
     FORMAT_FLAGS,
     PHASE_FLAGS,
@@ -384,8 +385,8 @@ def _illegal_transition(current: str, to_status: str, concurrent: bool = False) 
 def support_request_submit(
     *, support_request: SupportRequest, by: User, reason: str = ""
 ) -> SupportRequest:
-    """``draft → submitted``; a worker then proposes experts (through the outbox, so the
-    task exists exactly when the submission commits)."""
+    """``draft → submitted``; records ``support_request.submitted``, so a worker proposes
+    experts (through the outbox: the task exists exactly when the submission commits)."""
     with transaction.atomic():
         submitted = support_request_transition(
             support_request_id=support_request.pk,
@@ -393,29 +394,8 @@ def support_request_submit(
             by=by,
             reason=reason,
         )
-        outbox.enqueue("matching.propose_for_request", support_request_id=support_request.pk)
+        events.record(Event.REQUEST_SUBMITTED, support_request_id=support_request.pk)
     return submitted
-
-
-def support_request_cancel(
-    *, support_request: SupportRequest, by: User, reason: str = ""
-) -> SupportRequest:
-    """Any open status → ``cancelled``; undecided proposals are withdrawn and live sessions
-    cancelled."""
-    # Imported here: matching and scheduling build on the exchange, not the other way round.
-    from exchange.scheduling.services import sessions_cancel_for_request
-    from matching.services import proposals_withdraw_for_request
-
-    with transaction.atomic():
-        cancelled = support_request_transition(
-            support_request_id=support_request.pk,
-            to_status=RequestStatus.CANCELLED,
-            by=by,
-            reason=reason,
-        )
-        proposals_withdraw_for_request(support_request_id=support_request.pk)
-        sessions_cancel_for_request(support_request_id=support_request.pk, by=by, reason=reason)
-    return cancelled
 
 
 def support_request_close(

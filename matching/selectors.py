@@ -37,8 +37,7 @@ from exchange.models import (
     Specialism,
     SupportRequest,
 )
-from exchange.scheduling.selectors import closed_days_by_school
-from exchange.selectors import SCHOOL_REQUEST_ROLES
+from exchange.selectors import SCHOOL_REQUEST_ROLES, closed_days_by_school
 from matching.enums import ProposalStatus, RunStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats

@@ -7,32 +7,27 @@ outbox (``exchange.outbox.enqueue``).
 
 from celery import shared_task
 
+from accounts.models import User
 from config.celery import TASK_RETRY as RETRY
+from config.errors import ConflictError
+from matching import services
 
 
 @shared_task(name="matching.propose_for_request", **RETRY)
 def propose_for_request(support_request_id: int) -> int:
-    from matching.services import proposals_create_for_request
-
-    return len(proposals_create_for_request(support_request_id=support_request_id))
+    return len(services.proposals_create_for_request(support_request_id=support_request_id))
 
 
 @shared_task(name="matching.run_round", **RETRY)
 def run_round(trigger: str = "schedule", by_user_id: int | None = None) -> int:
     """Returns the run's id, or 0 when another round was already running."""
-    from accounts.models import User
-    from config.errors import ConflictError
-    from matching.services import matching_round_run
-
     by = User.objects.filter(pk=by_user_id).first() if by_user_id else None
     try:
-        return matching_round_run(trigger=trigger, by=by).pk
+        return services.matching_round_run(trigger=trigger, by=by).pk
     except ConflictError:
         return 0  # another round is running; the next beat tries again
 
 
 @shared_task(name="matching.expire_proposals", **RETRY)
 def expire_proposals() -> dict[str, int]:
-    from matching.services import proposals_expire, proposals_remind
-
-    return {"reminded": proposals_remind(), "expired": proposals_expire()}
+    return {"reminded": services.proposals_remind(), "expired": services.proposals_expire()}

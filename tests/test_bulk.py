@@ -7,10 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from config import bulk
-from exchange.enums import RequestStatus
-from exchange.models import StatusChange
-from exchange.scheduling.enums import NotificationKind
-from exchange.scheduling.models import Notification
+from exchange.enums import NotificationKind, RequestStatus
+from exchange.models import Notification, StatusChange
 from matching.enums import ProposalStatus
 from matching.models import MatchingPolicy, Proposal
 from tests.factories import ExpertProfileFactory, SupportRequestFactory, UserFactory

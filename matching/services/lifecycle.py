@@ -5,18 +5,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import ConflictError
-from exchange import outbox
-from exchange.enums import RequestStatus
+from exchange import events, notifications, outbox
+from exchange.enums import NotificationKind, RequestStatus
+from exchange.events import Event
 from exchange.models import ExpertProfile, Notification, SupportRequest
-from exchange.scheduling import notifications
-from exchange.scheduling import services as scheduling
-from exchange.scheduling.enums import NotificationKind
 from exchange.services import support_request_transition
 from matching import selectors
 from matching.enums import LIVE_PROPOSAL_STATUSES, ProposalStatus
 from matching.models import Proposal
 from matching.selectors import local_today
-from matching.services.proposals import PROPOSE_TASK, _deadline
+from matching.services.proposals import PROPOSE_TASK, answer_deadline
 
 
 def _conflict(proposal_id: int, action: str) -> ConflictError:
@@ -94,7 +92,7 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Proposal:
             request_id=support_request.pk,
         )
         # Scheduling starts: a worker offers the school slots.
-        scheduling.slots_offer_queue(support_request=support_request)
+        events.record(Event.PROPOSAL_ACCEPTED, support_request_id=support_request.pk)
     return Proposal.objects.get(pk=proposal.pk)
 
 
@@ -184,7 +182,8 @@ def proposals_remind(*, batch: int = 200) -> int:
                     kind=NotificationKind.PROPOSAL_REMINDER,
                     title="A support request is waiting for your answer",
                     body=f"You were proposed for “{proposal.request.title}”. Please accept or "
-                    f"decline by {_deadline(proposal)}; after that it goes to another expert.",
+                    f"decline by {answer_deadline(proposal)}; after that it goes to another "
+                    "expert.",
                     request_id=proposal.request_id,
                 )
                 for proposal in due

@@ -12,16 +12,15 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from config.bulk import bulk_insert
-from exchange.enums import RequestStatus
+from exchange import notifications
+from exchange.enums import NotificationKind, RequestStatus
 from exchange.models import ExpertProfile, Notification, SupportRequest
-from exchange.scheduling import notifications
-from exchange.scheduling.enums import NotificationKind
-from exchange.scheduling.selectors import closed_days_by_school
+from exchange.school_days import add_school_days
+from exchange.selectors import closed_days_by_school
 from exchange.services import support_request_transition
 from matching import scoring, selectors
 from matching.enums import ProposalStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal
-from matching.school_days import add_school_days
 from matching.selectors import LONDON, WAITING_STATUSES, local_today
 
 # Proposals expire at the end of the school day.
@@ -62,7 +61,7 @@ def _breakdown(match: scoring.Match) -> list[dict[str, Any]]:
     ]
 
 
-def _write_proposals(
+def proposals_write(
     *,
     matches: Sequence[scoring.Match],
     policy: MatchingPolicy,
@@ -81,7 +80,7 @@ def _write_proposals(
     expert_ids = sorted({m.expert_id for m in matches})
     capacity: dict[int, int] = {}
     school_of: dict[int, int] = {}
-    for chunk in _pk_batches(expert_ids):
+    for chunk in pk_batches(expert_ids):
         for pk, sessions, school_id in (
             ExpertProfile.objects.select_for_update()
             .filter(pk__in=chunk)
@@ -90,7 +89,7 @@ def _write_proposals(
         ):
             capacity[pk], school_of[pk] = sessions, school_id
     loads = {}
-    for chunk in _pk_batches(expert_ids):
+    for chunk in pk_batches(expert_ids):
         loads.update(selectors.expert_loads(expert_ids=chunk, today=today))
     remaining = {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}
     closed = closed_days_by_school(
@@ -144,7 +143,7 @@ def _notify_experts(proposals: Sequence[Proposal]) -> None:
 
 def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notification:
     # An expert's proposals written together expire together.
-    answer_by = f"Please accept or decline by {_deadline(proposals[0])}."
+    answer_by = f"Please accept or decline by {answer_deadline(proposals[0])}."
     if len(proposals) == 1:
         return Notification(
             user_id=user_id,
@@ -162,7 +161,7 @@ def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notif
     )
 
 
-def _pk_batches(ids: Sequence[int]) -> Iterable[Any]:
+def pk_batches(ids: Sequence[int]) -> Iterable[Any]:
     """What to filter ``pk__in`` by, batch after batch: on PostgreSQL every id at once, as
     one array parameter (tens of thousands of separate parameters cost more to bind and
     parse than the query takes to run); elsewhere chunks of ``CHUNK`` ids."""
@@ -178,7 +177,7 @@ def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
         yield items[start : start + size]
 
 
-def _deadline(proposal: Proposal) -> str:
+def answer_deadline(proposal: Proposal) -> str:
     return f"{timezone.localtime(proposal.expires_at, LONDON):%A %d %B at %H:%M}"
 
 
@@ -225,7 +224,7 @@ def proposals_create_for_request(*, support_request_id: int) -> list[Proposal]:
             today,
         )
         eligible = [m for m in ranking.matches if m.score >= policy.min_score]
-        created = _write_proposals(
+        created = proposals_write(
             matches=eligible,
             policy=policy,
             today=today,

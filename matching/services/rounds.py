@@ -18,7 +18,7 @@ from matching import candidates, scoring, selectors, solver
 from matching.enums import RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, UnmatchedRequest
 from matching.selectors import STALE_RUN, local_today
-from matching.services.proposals import _pk_batches, _write_proposals
+from matching.services.proposals import pk_batches, proposals_write
 
 ROUND_TASK = "matching.run_round"
 # Scores are 0–100 with two decimals; the solver works in integers.
@@ -183,7 +183,7 @@ def _round_write(
     with transaction.atomic():
         # Lock the requests still waiting; a worker busy with one (locked) is skipped.
         still_waiting: dict[int, str] = {}
-        for chunk in _pk_batches(sorted(requests)):
+        for chunk in pk_batches(sorted(requests)):
             still_waiting.update(
                 selectors.waiting_requests()
                 .select_for_update(skip_locked=True, of=("self",))
@@ -199,7 +199,7 @@ def _round_write(
             )
             if isinstance(result, scoring.Match):
                 matches.append(result)
-        created = _write_proposals(
+        created = proposals_write(
             matches=matches,
             policy=policy,
             today=today,
@@ -245,7 +245,7 @@ def _unmatched_reason(
 def _bulk_move(statuses: dict[int, str], to_status: str, now: datetime, reason: str) -> None:
     """Moves many locked requests at once, with the same audit trail as one transition."""
     ids = sorted(statuses)
-    for chunk in _pk_batches(ids):
+    for chunk in pk_batches(ids):
         SupportRequest.objects.filter(pk__in=chunk).update(status=to_status, status_changed_at=now)
     if connection.vendor != "postgresql":
         bulk_insert(

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, School, User
 from exchange.models import ExpertProfile, StatusChange, SupportRequest
-from exchange.scheduling.models import Session
 from matching.models import MatchingRun, Proposal
+from scheduling.models import Session
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from config.errors import ConflictError
 from exchange import lifecycle, services
 from exchange.enums import RequestStatus
 from exchange.models import StatusChange, SupportRequest
+from scheduling import services as scheduling_services
 from tests.factories import (
     MembershipFactory,
     SchoolFactory,
@@ -362,7 +363,7 @@ def test_history_hides_who_made_each_change_from_the_trust_coordinator(client_fo
     senco.school.save(update_fields=["trust"])
     support_request = SupportRequestFactory(school=senco.school)
     services.support_request_submit(support_request=support_request, by=senco.user)
-    services.support_request_cancel(
+    scheduling_services.support_request_cancel(
         support_request=support_request, by=senco.user, reason="No longer needed."
     )
 

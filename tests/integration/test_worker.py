@@ -22,9 +22,9 @@ from icalendar import Calendar
 
 from accounts.enums import Role
 from config.celery import app as celery_app
-from exchange.models import AvailabilityWindow, SupportRequest
-from exchange.scheduling.models import Notification, Reminder
+from exchange.models import AvailabilityWindow, Notification, SupportRequest
 from matching.models import Proposal
+from scheduling.models import Reminder
 from tests.factories import (
     ExpertProfileFactory,
     MembershipFactory,

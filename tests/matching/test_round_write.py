@@ -4,9 +4,8 @@ expert from a round that proposed them several times."""
 
 import pytest
 
-from exchange.models import StatusChange
-from exchange.scheduling.enums import NotificationKind
-from exchange.scheduling.models import Notification
+from exchange.enums import NotificationKind
+from exchange.models import Notification, StatusChange
 from matching import services
 from matching.enums import RunTrigger
 from matching.models import Proposal

@@ -1,9 +1,9 @@
-"""Counting school days (``matching.school_days``): weekends, bank holidays in England and a
+"""Counting school days (``exchange.school_days``): weekends, bank holidays in England and a
 school's closed days are skipped."""
 
 from datetime import date
 
-from matching.school_days import add_school_days, is_school_day
+from exchange.school_days import add_school_days, is_school_day
 
 
 def test_weekends_are_not_counted():

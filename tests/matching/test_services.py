@@ -19,18 +19,20 @@ from exchange import services as exchange_services
 from exchange.enums import CredentialKind, VerificationStatus
 from exchange.models import (
     AvailabilityWindow,
+    Closure,
     Credential,
     ExpertProfile,
     Notification,
     StatusChange,
     SupportRequest,
+    TermCalendar,
 )
-from exchange.scheduling.models import Closure, TermCalendar
-from exchange.scheduling.notifications import notifications_deliver
+from exchange.notifications import notifications_deliver
 from matching import scoring, selectors, services, tasks
 from matching.enums import Objective, ProposalStatus, RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.selectors import local_today
+from scheduling import services as scheduling_services
 from tests.factories import (
     ExpertProfileFactory,
     SchoolFactory,
@@ -163,7 +165,7 @@ def default_calendar_closed_days() -> set[date]:
 
 def school_days_between(start: date, end: date) -> int:
     """School days after ``start`` up to and including ``end``, counted independently of
-    ``matching.school_days``: weekdays that are not bank holidays in England nor closed in
+    ``exchange.school_days``: weekdays that are not bank holidays in England nor closed in
     the default term calendar (the test schools' calendar)."""
     days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
     return sum(1 for day in days if is_school_day(day))
@@ -861,7 +863,7 @@ def test_cancelling_a_request_withdraws_its_live_proposals_and_frees_the_experts
     support_request = make_request()
     propose(support_request)
 
-    exchange_services.support_request_cancel(
+    scheduling_services.support_request_cancel(
         support_request=support_request, by=support_request.created_by, reason="Resolved."
     )
 
@@ -883,7 +885,7 @@ def test_cancelling_an_accepted_request_frees_the_experts_capacity_and_the_schoo
     [accepted] = propose(support_request)
     services.proposal_accept(proposal=accepted, by=expert.user)
 
-    exchange_services.support_request_cancel(
+    scheduling_services.support_request_cancel(
         support_request=support_request, by=support_request.created_by, reason="Not needed."
     )
 

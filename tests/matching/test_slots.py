@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.school_days import is_school_day
-from matching.slots import (
+from exchange.school_days import is_school_day
+from scheduling.slots import (
     LONDON,
     Commitment,
     DatedWindow,

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from exchange.scheduling import services
-from exchange.scheduling.models import Closure, Notification, Session, TermCalendar
+from exchange.models import Closure, Notification, TermCalendar
+from scheduling import services
+from scheduling.models import Session
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,20 @@ def admin_client(client, admin_user):
 
 @pytest.fixture
 def booked(scene):
-    chosen = services.session_slots_offer(support_request_id=scene.request.pk)[0]
+    chosen = services.slots_offer(support_request_id=scene.request.pk)[0]
     return services.session_confirm(session=chosen, by=scene.senco)
 
 
-@pytest.mark.parametrize("model", ["termcalendar", "closure", "session", "notification"])
-def test_scheduling_admin_pages_render(admin_client, booked, model):
+@pytest.mark.parametrize(
+    ("app", "model"),
+    [
+        ("exchange", "termcalendar"),
+        ("exchange", "closure"),
+        ("scheduling", "session"),
+        ("exchange", "notification"),
+    ],
+)
+def test_scheduling_admin_pages_render(admin_client, booked, app, model):
     objects = {
         "termcalendar": TermCalendar.objects.get(is_default=True).pk,
         "closure": Closure.objects.first().pk,
@@ -31,8 +40,8 @@ def test_scheduling_admin_pages_render(admin_client, booked, model):
         "notification": Notification.objects.first().pk,
     }
 
-    assert admin_client.get(f"/admin/exchange/{model}/").status_code == 200
-    change = admin_client.get(f"/admin/exchange/{model}/{objects[model]}/change/")
+    assert admin_client.get(f"/admin/{app}/{model}/").status_code == 200
+    change = admin_client.get(f"/admin/{app}/{model}/{objects[model]}/change/")
     assert change.status_code == 200
 
 
@@ -71,8 +80,8 @@ def test_an_admin_adds_an_inset_day_to_the_default_calendar(admin_client):
 
 
 def test_sessions_cannot_be_added_or_edited_in_admin(admin_client, booked):
-    page = admin_client.get(f"/admin/exchange/session/{booked.pk}/change/")
+    page = admin_client.get(f"/admin/scheduling/session/{booked.pk}/change/")
 
-    assert admin_client.get("/admin/exchange/session/add/").status_code == 403
+    assert admin_client.get("/admin/scheduling/session/add/").status_code == 403
     assert 'name="starts_at"' not in page.content.decode()
     assert Session.objects.get(pk=booked.pk).status == "confirmed"

@@ -7,9 +7,11 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from exchange.scheduling import selectors, services
-from exchange.scheduling.models import Closure, Session, TermCalendar
-from matching.slots import LONDON
+from exchange import selectors as exchange_selectors
+from exchange.models import Closure, TermCalendar
+from scheduling import services
+from scheduling.models import Session
+from scheduling.slots import LONDON
 from tests.factories import LocalAuthorityFactory, SchoolFactory, TrustFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +35,9 @@ def test_a_trust_calendar_beats_the_la_calendar_which_beats_the_default():
     academy = SchoolFactory(local_authority=la, trust=trust)
     elsewhere = SchoolFactory()
 
-    assert selectors.calendar_for(community) == la_calendar
-    assert selectors.calendar_for(academy) == trust_calendar
-    assert selectors.calendar_for(elsewhere) == TermCalendar.objects.get(is_default=True)
+    assert exchange_selectors.calendar_for(community) == la_calendar
+    assert exchange_selectors.calendar_for(academy) == trust_calendar
+    assert exchange_selectors.calendar_for(elsewhere) == TermCalendar.objects.get(is_default=True)
 
 
 def test_closed_days_join_both_schools_calendars_and_their_own_inset_days():
@@ -50,7 +52,7 @@ def test_closed_days_join_both_schools_calendars_and_their_own_inset_days():
         school=other, kind="inset", start_date=date(2027, 3, 1), end_date=date(2027, 3, 1)
     )
 
-    closed = selectors.closed_days(
+    closed = exchange_selectors.closed_days(
         schools=[one, other], start=date(2027, 2, 1), end=date(2027, 3, 5)
     )
 
@@ -60,14 +62,14 @@ def test_closed_days_join_both_schools_calendars_and_their_own_inset_days():
 
 
 def test_no_slot_is_offered_on_an_inset_day_of_the_expert_school(scene):
-    first = services.session_slots_offer(support_request_id=scene.request.pk)
+    first = services.slots_offer(support_request_id=scene.request.pk)
     blocked = {timezone.localtime(s.starts_at, LONDON).date() for s in first}
     for day in blocked:
         Closure.objects.create(
             school=scene.expert.school, kind="inset", start_date=day, end_date=day
         )
 
-    again = services.session_slots_offer(support_request_id=scene.request.pk, replace=True)
+    again = services.slots_offer(support_request_id=scene.request.pk, replace=True)
 
     assert again
     assert not blocked & {timezone.localtime(s.starts_at, LONDON).date() for s in again}

@@ -10,8 +10,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from exchange.models import SupportRequest
-from exchange.scheduling import services
-from exchange.scheduling.models import Session
+from scheduling import services
+from scheduling.models import Session
 from tests.scheduling.conftest import Scene, accepted_request, make_expert
 
 needs_postgres = pytest.mark.skipif(
@@ -81,7 +81,7 @@ def overlapping_live_sessions() -> list[tuple[int, int]]:
 def test_simultaneous_overlapping_bookings_for_one_expert_book_exactly_one():
     expert = make_expert(sessions_per_week=RACERS, sessions_per_month=RACERS)
     scenes = [accepted_request(expert, format="video_call") for _ in range(RACERS)]
-    offered = services.session_slots_offer(support_request_id=scenes[0].request.pk)
+    offered = services.slots_offer(support_request_id=scenes[0].request.pk)
     start = offered[0].starts_at
     Session.objects.all().delete()
     # Half the schools ask for the very same hour, half for the half hour after: every

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event, Timezone
 
-from exchange.scheduling.ics import CalendarEvent, Person, event_ics, feed_ics
+from scheduling.ics import CalendarEvent, Person, event_ics, feed_ics
 
 LONDON = ZoneInfo("Europe/London")
 ORGANISER = Person(name="Smith, Jo", email="jo@example.com")

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.enums import Role
-from exchange.scheduling import services
-from exchange.scheduling.models import Session
+from scheduling import services
+from scheduling.models import Session
 from tests.factories import MembershipFactory, TrustCoordinatorMembershipFactory, UserFactory
 from tests.scheduling.conftest import make_expert
 
@@ -15,7 +15,7 @@ ROLES = ["senco", "staff", "expert", "other_expert", "stranger", "coordinator", 
 
 @pytest.fixture
 def world(scene):
-    offered = services.session_slots_offer(support_request_id=scene.request.pk)
+    offered = services.slots_offer(support_request_id=scene.request.pk)
     coordinator = TrustCoordinatorMembershipFactory().user
     scene.request.school.trust = coordinator.memberships.get().trust
     scene.request.school.save()

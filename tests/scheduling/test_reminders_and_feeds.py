@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
-from exchange import tasks
-from exchange.scheduling import notifications, services
-from exchange.scheduling.models import CalendarFeed, Notification, Reminder, Session
+from exchange import notifications
+from exchange.models import Notification
+from scheduling import services, tasks
+from scheduling.models import CalendarFeed, Reminder, Session
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def booked(scene):
-    chosen = services.session_slots_offer(support_request_id=scene.request.pk)[0]
+    chosen = services.slots_offer(support_request_id=scene.request.pk)[0]
     return services.session_confirm(session=chosen, by=scene.senco)
 
 

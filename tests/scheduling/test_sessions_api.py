@@ -13,11 +13,10 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.enums import Role
-from exchange.models import SupportRequest
-from exchange.scheduling import selectors, services
-from exchange.scheduling.models import Notification, Reminder, Session, SessionChange
-from matching import slots
-from matching.slots import LONDON
+from exchange.models import Notification, SupportRequest
+from scheduling import selectors, services, slots
+from scheduling.models import Reminder, Session, SessionChange
+from scheduling.slots import LONDON
 from tests.factories import MembershipFactory, TrustCoordinatorMembershipFactory
 from tests.scheduling.conftest import accepted_request, make_expert
 
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def offer(scene) -> list[Session]:
-    return services.session_slots_offer(support_request_id=scene.request.pk)
+    return services.slots_offer(support_request_id=scene.request.pk)
 
 
 def status_of(support_request: SupportRequest) -> str:
@@ -42,7 +41,7 @@ def free_start(scene, *, days_ahead: int = 0) -> datetime:
     slots = offer(scene)
     assert slots, "the expert should have free time"
     start = slots[0].starts_at
-    services.session_slots_offer(support_request_id=scene.request.pk, replace=True)
+    services.slots_offer(support_request_id=scene.request.pk, replace=True)
     Session.objects.filter(request=scene.request).delete()
     return start + timedelta(days=days_ahead)
 

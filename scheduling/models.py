@@ -1,8 +1,9 @@
-"""Scheduling: term calendars, knowledge-sharing sessions and their history, reminders,
-in-app notifications and private calendar feeds.
+"""Scheduling: knowledge-sharing sessions and their history, reminders and private
+calendar feeds.
 
-Models here belong to the ``exchange`` app (``exchange/models.py`` imports them). Foreign
-keys to the rest of the exchange are by name, so this module imports no other models.
+These tables were created by the exchange app and keep its table names (``db_table``), so
+moving the models here moved no data (``scheduling/migrations/0001_initial.py``). Foreign
+keys to the exchange are by name, so this module imports no other app's models.
 """
 
 import uuid
@@ -11,86 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from exchange.enums import Format
-from exchange.scheduling.enums import (
-    LIVE_SESSION_STATUSES,
-    ClosureKind,
-    NotificationKind,
-    ReminderKind,
-    SessionChangeKind,
-    SessionStatus,
-)
-
-
-class TermCalendar(models.Model):
-    """School holidays and INSET days set by a local authority (for its community and
-    community special schools) or a trust (for its academies). One calendar is the default
-    for schools whose LA and trust publish none."""
-
-    name = models.CharField(max_length=120)
-    local_authority = models.OneToOneField(
-        "accounts.LocalAuthority",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="term_calendar",
-    )
-    trust = models.OneToOneField(
-        "accounts.Trust",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="term_calendar",
-    )
-    is_default = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="exchange_one_default_cal"
-            ),
-            models.CheckConstraint(
-                condition=Q(local_authority__isnull=True) | Q(trust__isnull=True),
-                name="exchange_calendar_one_owner",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Closure(models.Model):
-    """Dates when sessions cannot happen: a holiday or INSET day of a term calendar, or of
-    one school (a school's own INSET days override its calendar)."""
-
-    calendar = models.ForeignKey(
-        TermCalendar, on_delete=models.CASCADE, null=True, blank=True, related_name="closures"
-    )
-    school = models.ForeignKey(
-        "accounts.School", on_delete=models.CASCADE, null=True, blank=True, related_name="closures"
-    )
-    kind = models.CharField(max_length=12, choices=ClosureKind.choices)
-    name = models.CharField(max_length=120, blank=True)
-    start_date = models.DateField()
-    end_date = models.DateField(help_text="Inclusive.")
-
-    class Meta:
-        ordering = ["start_date"]
-        indexes = [models.Index(fields=["end_date", "start_date"], name="exchange_closure_dates")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(start_date__lte=F("end_date")), name="exchange_closure_dates_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(calendar__isnull=True, school__isnull=False)
-                | Q(calendar__isnull=False, school__isnull=True),
-                name="exchange_closure_one_owner",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name or self.get_kind_display()} {self.start_date}–{self.end_date}"
+from exchange.enums import Format, NotificationKind
+from scheduling.enums import LIVE_SESSION_STATUSES, ReminderKind, SessionChangeKind, SessionStatus
 
 
 class Session(models.Model):
@@ -98,8 +21,8 @@ class Session(models.Model):
 
     ``offered`` sessions are the slots put to the school; they hold the expert's time like
     ``confirmed`` ones, so no two live sessions of an expert overlap. On PostgreSQL an
-    exclusion constraint (migration 0005) enforces that as the backstop to the service's
-    locked check.
+    exclusion constraint (``exchange`` migration 0005) enforces that as the backstop to the
+    service's locked check.
     """
 
     request = models.ForeignKey(
@@ -129,6 +52,7 @@ class Session(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "exchange_session"
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["expert", "status", "starts_at"], name="exchange_session_expert"),
@@ -171,6 +95,7 @@ class SessionChange(models.Model):
     previous_ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "exchange_sessionchange"
         ordering = ["changed_at", "id"]
 
     def __str__(self) -> str:
@@ -187,6 +112,7 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "exchange_reminder"
         ordering = ["due_at"]
         indexes = [models.Index(fields=["sent_at", "due_at"], name="exchange_reminder_due")]
         constraints = [
@@ -195,37 +121,6 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.kind}"
-
-
-class Notification(models.Model):
-    """An in-app notification, also sent by email (``emailed_at`` marks it sent, once)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    request = models.ForeignKey(
-        "exchange.SupportRequest",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="exchange_notification_user")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: {self.kind}"
 
 
 class CalendarFeed(models.Model):
@@ -240,6 +135,7 @@ class CalendarFeed(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "exchange_calendarfeed"
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(

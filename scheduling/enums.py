@@ -1,3 +1,5 @@
+"""Choices of scheduling: sessions, their changes and reminders."""
+
 from django.db import models
 
 
@@ -20,25 +22,6 @@ class SessionChangeKind(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     COMPLETED = "completed", "Completed"
     NO_SHOW = "no_show", "Marked as a no-show"
-
-
-class ClosureKind(models.TextChoices):
-    HOLIDAY = "holiday", "School holiday"
-    INSET = "inset", "INSET (training) day"
-    CLOSURE = "closure", "Other closure"
-
-
-class NotificationKind(models.TextChoices):
-    PROPOSAL_NEW = "proposal_new", "New proposal"
-    PROPOSAL_ACCEPTED = "proposal_accepted", "Proposal accepted"
-    PROPOSAL_REMINDER = "proposal_reminder", "Reminder: a proposal is about to expire"
-    SLOTS_OFFERED = "slots_offered", "Slots offered"
-    NO_SLOTS = "no_slots", "No common time found"
-    SESSION_CONFIRMED = "session_confirmed", "Session confirmed"
-    SESSION_CHANGED = "session_changed", "Session changed"
-    SESSION_CANCELLED = "session_cancelled", "Session cancelled"
-    REMINDER_24H = "reminder_24h", "Reminder: 24 hours before"
-    REMINDER_1H = "reminder_1h", "Reminder: 1 hour before"
 
 
 class ReminderKind(models.TextChoices):

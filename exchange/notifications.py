@@ -6,7 +6,9 @@ each row (``emailed_at``) before sending, so a redelivered task sends nothing tw
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -16,15 +18,36 @@ from accounts.enums import Role
 from accounts.models import Membership, User
 from config.bulk import bulk_insert
 from exchange import outbox
-from exchange.models import SupportRequest
-from exchange.scheduling import ics
-from exchange.scheduling.models import Notification, Session
-from exchange.scheduling.selectors import calendar_event
+from exchange.models import Notification, SupportRequest
 
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "exchange.deliver_notifications"
 DELIVERY_BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes | str
+    mimetype: str
+
+
+class AboutSession(Protocol):
+    """A session, as far as a notification about one needs it (scheduling's ``Session``)."""
+
+    pk: int
+    request_id: int
+
+
+# What a notification's email carries beside its text, if anything. The exchange knows no
+# attachments of its own; the task that delivers (scheduling/tasks.py) passes the session
+# invitation, so notifications stay below scheduling.
+Attacher = Callable[[Notification], Attachment | None]
+
+
+def no_attachment(notification: Notification) -> None:
+    return None
 
 
 def school_people(support_request: SupportRequest) -> list[User]:
@@ -44,7 +67,7 @@ def notify(
     title: str,
     body: str = "",
     request_id: int | None = None,
-    session: Session | None = None,
+    session: AboutSession | None = None,
 ) -> list[Notification]:
     """One notification per user (each user once), emailed after commit."""
     unique = {user.pk: user for user in users if user is not None}
@@ -58,7 +81,7 @@ def notify(
                 title=title[:200],
                 body=body,
                 request_id=request_id,
-                session=session,
+                session_id=None if session is None else session.pk,
             )
             for user in unique.values()
         ]
@@ -74,9 +97,9 @@ def notify_many(notifications: list[Notification]) -> list[Notification]:
     return rows
 
 
-def notifications_deliver(*, notification_ids: list[int]) -> int:
-    """Emails each notification not yet emailed, with the session's ``.ics`` attached when
-    there is one. Returns how many were sent."""
+def notifications_deliver(*, notification_ids: list[int], attach: Attacher = no_attachment) -> int:
+    """Emails each notification not yet emailed, with what ``attach`` gives it (the
+    session's ``.ics``, for one about a session). Returns how many were sent."""
     sent = 0
     for notification_id in notification_ids:
         with transaction.atomic():
@@ -93,19 +116,14 @@ def notifications_deliver(*, notification_ids: list[int]) -> int:
                 body=notification.body,
                 to=[notification.user.email],
             )
-            if notification.session is not None:
-                event = calendar_event(notification.session)
-                message.attach("session.ics", ics.event_ics(event), _ics_mimetype(event))
+            attachment = attach(notification)
+            if attachment is not None:
+                message.attach(attachment.filename, attachment.content, attachment.mimetype)
             # Inside the claim's transaction: if sending fails the claim rolls back and the
             # task's retry sends it again.
             message.send()
             sent += 1
     return sent
-
-
-def _ics_mimetype(event: ics.CalendarEvent) -> str:
-    method = "CANCEL" if event.cancelled else "REQUEST"
-    return f"text/calendar; method={method}; charset=utf-8"
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

@@ -7,9 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from exchange.scheduling.models import (
-    CalendarFeed,
-)
+from scheduling.models import CalendarFeed
 
 
 def _digest(token: str) -> str:

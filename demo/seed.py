@@ -30,8 +30,11 @@ from exchange.enums import (
     VerificationStatus,
 )
 from exchange.models import Credential, ExpertProfile, Need, SupportRequest, Topic
-from exchange.scheduling import services as scheduling
-from exchange.scheduling.models import Session
+from matching.enums import ProposalStatus, RunTrigger
+from matching.models import Proposal
+from matching.services import matching_round_run, proposal_accept
+from scheduling import services as scheduling
+from scheduling.models import Session
 
 SAMPLE_GIAS_FILE = Path(settings.BASE_DIR) / "data" / "gias_sample.csv"
 DEMO_DOMAIN = "demo.exchange"
@@ -159,10 +162,6 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
             _experts(rng, password)
             _requests(rng, password)
     if not seeded:
-        # Imported here: matching builds on the exchange, not the other way round.
-        from matching.enums import RunTrigger
-        from matching.services import matching_round_run
-
         matching_round_run(trigger=RunTrigger.COMMAND)
         _book_a_session()
     return DemoResult(
@@ -176,9 +175,6 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
 def _book_a_session() -> None:
     """An expert accepts one of the demo SENCO's proposals and the SENCO confirms the first
     slot offered, so the demo has a booked session with its invitation and reminders."""
-    from matching.enums import ProposalStatus
-    from matching.models import Proposal
-    from matching.services import proposal_accept
 
     senco = User.objects.get(email=f"senco@{DEMO_DOMAIN}")
     proposals = Proposal.objects.filter(
@@ -188,7 +184,7 @@ def _book_a_session() -> None:
         if proposal.request.status != RequestStatus.PROPOSED:
             continue
         proposal_accept(proposal=proposal, by=proposal.expert.user)
-        offered = scheduling.session_slots_offer(support_request_id=proposal.request_id)
+        offered = scheduling.slots_offer(support_request_id=proposal.request_id)
         offered = offered or list(
             Session.objects.filter(request_id=proposal.request_id, status="offered")
         )

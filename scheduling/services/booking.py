@@ -12,43 +12,29 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import ApplicationError, ConflictError
-from exchange import outbox
-from exchange.enums import IN_PERSON_FORMATS, RequestStatus
-from exchange.models import ExpertProfile, SupportRequest
-from exchange.scheduling import selectors
-from exchange.scheduling.enums import (
-    LIVE_SESSION_STATUSES,
-    NotificationKind,
-    ReminderKind,
-    SessionChangeKind,
-    SessionStatus,
-)
-from exchange.scheduling.models import (
-    Notification,
-    Reminder,
-    Session,
-    SessionChange,
-)
-from exchange.scheduling.notifications import notify, school_people
+from exchange.enums import IN_PERSON_FORMATS, NotificationKind, RequestStatus
+from exchange.models import ExpertProfile, Notification, SupportRequest
+from exchange.notifications import notify, school_people
 from exchange.services import support_request_transition
-from matching import slots
-from matching.slots import LONDON
+from matching.enums import ProposalStatus
+from matching.models import Proposal
+from scheduling import selectors, slots
+from scheduling.enums import LIVE_SESSION_STATUSES, ReminderKind, SessionChangeKind, SessionStatus
+from scheduling.models import Reminder, Session, SessionChange
+from scheduling.slots import LONDON
 
-OFFER_TASK = "exchange.offer_slots"
+OFFER_TASK = "scheduling.offer_slots"
 REMINDER_OFFSETS = {
     ReminderKind.DAY_BEFORE: timedelta(hours=24),
     ReminderKind.HOUR_BEFORE: timedelta(hours=1),
 }
 
 
-def _when(moment: datetime) -> str:
+def spoken_time(moment: datetime) -> str:
     return f"{timezone.localtime(moment, LONDON):%A %d %B %Y at %H:%M}"
 
 
 def _accepted_expert(support_request: SupportRequest) -> ExpertProfile:
-    from matching.enums import ProposalStatus
-    from matching.models import Proposal
-
     proposal = (
         Proposal.objects.filter(request=support_request, status=ProposalStatus.ACCEPTED)
         .select_related("expert__user", "expert__school")
@@ -60,9 +46,6 @@ def _accepted_expert(support_request: SupportRequest) -> ExpertProfile:
 
 
 def _session_format(support_request: SupportRequest) -> str:
-    from matching.enums import ProposalStatus
-    from matching.models import Proposal
-
     return (
         Proposal.objects.filter(request=support_request, status=ProposalStatus.ACCEPTED)
         .values_list("delivery_format", flat=True)
@@ -70,13 +53,7 @@ def _session_format(support_request: SupportRequest) -> str:
     )
 
 
-def slots_offer_queue(*, support_request: SupportRequest) -> None:
-    """Queues a worker to offer slots for an accepted request (called when an expert
-    accepts; the task is idempotent)."""
-    outbox.enqueue(OFFER_TASK, support_request_id=support_request.pk)
-
-
-def session_slots_offer(
+def slots_offer(
     *, support_request_id: int, by: User | None = None, replace: bool = False
 ) -> list[Session]:
     """Offers the school up to ``SLOTS_OFFERED`` times that suit both sides, as ``offered``
@@ -105,7 +82,7 @@ def session_slots_offer(
         if live_offers.exists() and not replace:
             return []
         if replace:
-            _cancel_many(live_offers, by=by, reason="The school asked for other times.")
+            live_sessions_cancel(live_offers, by=by, reason="The school asked for other times.")
         turned_down = Session.objects.filter(
             request=support_request, status=SessionStatus.CANCELLED, confirmed_at=None
         ).values_list("starts_at", "ends_at")
@@ -139,7 +116,7 @@ def session_slots_offer(
         ]
         people = school_people(support_request)
         if offered:
-            times = "\n".join(f"• {_when(s.starts_at)}" for s in offered)
+            times = "\n".join(f"• {spoken_time(s.starts_at)}" for s in offered)
             notify(
                 users=people,
                 kind=NotificationKind.SLOTS_OFFERED,
@@ -183,7 +160,7 @@ def _create_session(
     offered_until: datetime | None = None,
 ) -> Session:
     """Writes a live session. The caller holds the expert's row lock."""
-    _check_free(expert_id=expert.pk, starts_at=starts_at, ends_at=ends_at)
+    check_free(expert_id=expert.pk, starts_at=starts_at, ends_at=ends_at)
     school = support_request.school
     in_person = session_format in IN_PERSON_FORMATS
     try:
@@ -204,7 +181,7 @@ def _create_session(
             )
     except IntegrityError:
         # The exclusion constraint caught what the locked check should have.
-        raise _clash() from None
+        raise clash_error() from None
     session.attendees.set([expert.user, *school_people(support_request)])
     SessionChange.objects.create(
         session=session,
@@ -220,11 +197,11 @@ def _room() -> str:
     return secrets.token_urlsafe(9)
 
 
-def _clash() -> ConflictError:
+def clash_error() -> ConflictError:
     return ConflictError("The expert already has a session at that time.", code="session_clash")
 
 
-def _check_free(
+def check_free(
     *, expert_id: int, starts_at: datetime, ends_at: datetime, ignore: Iterable[int] = ()
 ) -> None:
     """Half-open intervals: a session may start the minute another ends."""
@@ -235,10 +212,10 @@ def _check_free(
         ends_at__gt=starts_at,
     ).exclude(pk__in=list(ignore))
     if overlapping.exists():
-        raise _clash()
+        raise clash_error()
 
 
-def _check_slot_allowed(
+def check_slot_allowed(
     *,
     support_request: SupportRequest,
     expert: ExpertProfile,
@@ -291,7 +268,7 @@ def session_book(*, support_request: SupportRequest, starts_at: datetime, by: Us
         ExpertProfile.objects.select_for_update().get(pk=expert.pk)
         session_format = _session_format(support_request)
         offers = Session.objects.filter(request=support_request, status=SessionStatus.OFFERED)
-        ends_at = _check_slot_allowed(
+        ends_at = check_slot_allowed(
             support_request=support_request,
             expert=expert,
             session_format=session_format,
@@ -299,7 +276,7 @@ def session_book(*, support_request: SupportRequest, starts_at: datetime, by: Us
             # The request's own offers are released by this booking: they block nothing.
             ignore_session_ids=list(offers.values_list("pk", flat=True)),
         )
-        _cancel_many(
+        live_sessions_cancel(
             Session.objects.filter(request=support_request, status=SessionStatus.OFFERED),
             by=by,
             reason="The school booked another time.",
@@ -344,12 +321,12 @@ def session_confirm(*, session: Session, by: User) -> Session:
                 raise ConflictError(
                     "This offer has lapsed; ask for other times.", code="offer_lapsed"
                 )
-            raise _illegal(session.pk, "confirmed")
+            raise illegal_action_error(session.pk, "confirmed")
         session.refresh_from_db()
         SessionChange.objects.create(
             session=session, kind=SessionChangeKind.CONFIRMED, changed_by=by
         )
-        _cancel_many(
+        live_sessions_cancel(
             Session.objects.filter(request_id=session.request_id, status=SessionStatus.OFFERED),
             by=by,
             reason="The school confirmed another time.",
@@ -363,21 +340,21 @@ def _on_confirmed(session: Session, *, by: User) -> None:
         support_request_id=session.request_id,
         to_status=RequestStatus.SCHEDULED,
         by=by,
-        reason=f"Session booked for {_when(session.starts_at)}.",
+        reason=f"Session booked for {spoken_time(session.starts_at)}.",
         from_statuses=[RequestStatus.ACCEPTED],
     )
-    _arm_reminders(session)
+    reminders_arm(session)
     notify(
         users=session.attendees.all(),
         kind=NotificationKind.SESSION_CONFIRMED,
-        title=f"Session confirmed: {_when(session.starts_at)}",
-        body=f"“{session.request.title}” is booked for {_when(session.starts_at)}. "
+        title=f"Session confirmed: {spoken_time(session.starts_at)}",
+        body=f"“{session.request.title}” is booked for {spoken_time(session.starts_at)}. "
         "The calendar invitation is attached.",
         session=session,
     )
 
 
-def _arm_reminders(session: Session) -> None:
+def reminders_arm(session: Session) -> None:
     """One reminder row per kind; a reschedule moves them and re-arms the sent ones. Those
     already due (a session booked 30 minutes ahead) are marked sent: no late reminder."""
     now = timezone.now()
@@ -403,7 +380,7 @@ def validate_start(starts_at: datetime) -> None:
     raise ApplicationError(f"starts_at: {message}", fields={"starts_at": [message]})
 
 
-def _illegal(session_id: int, action: str) -> ConflictError:
+def illegal_action_error(session_id: int, action: str) -> ConflictError:
     current = Session.objects.values_list("status", flat=True).get(pk=session_id)
     return ConflictError(
         f"A session that is {current} cannot be {action}.",
@@ -412,7 +389,7 @@ def _illegal(session_id: int, action: str) -> ConflictError:
     )
 
 
-def _cancel_many(sessions: QuerySet[Session], *, by: User | None, reason: str) -> int:
+def live_sessions_cancel(sessions: QuerySet[Session], *, by: User | None, reason: str) -> int:
     """Live sessions → ``cancelled`` (compare-and-swap), SEQUENCE up, unsent reminders
     dropped. Returns how many moved."""
     now = timezone.now()

@@ -1,9 +1,8 @@
-"""Reads for scheduling: sessions and notifications scoped to the caller, the closed days
-of a school, and the facts the pure slot finder needs, built in a fixed number of queries."""
+"""Reads for scheduling: sessions scoped to the caller, the facts the pure slot finder
+needs (built in a fixed number of queries), and a session as a calendar event."""
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -15,15 +14,16 @@ from exchange.models import (
     AvailabilityException,
     AvailabilityWindow,
     ExpertProfile,
+    Notification,
     PreferredWindow,
     SupportRequest,
 )
-from exchange.scheduling import ics
-from exchange.scheduling.enums import LIVE_SESSION_STATUSES, SessionStatus
-from exchange.scheduling.models import Closure, Notification, Session, TermCalendar
-from exchange.selectors import SCHOOL_REQUEST_ROLES
-from matching import slots
-from matching.slots import LONDON
+from exchange.notifications import Attachment
+from exchange.selectors import SCHOOL_REQUEST_ROLES, closed_days
+from scheduling import ics, slots
+from scheduling.enums import LIVE_SESSION_STATUSES, SessionStatus
+from scheduling.models import Session
+from scheduling.slots import LONDON
 
 
 def sessions_visible_to(*, user: User) -> QuerySet[Session]:
@@ -53,10 +53,6 @@ def is_party(user: User, session: Session) -> bool:
     return session.expert.user_id == user.pk or is_school_side(user, session)
 
 
-def notifications_of(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user)
-
-
 def calendar_sessions_of(*, user: User) -> QuerySet[Session]:
     """What a user's private calendar feed shows: confirmed (and recently cancelled)
     sessions they attend or hold, from 30 days ago on."""
@@ -68,79 +64,6 @@ def calendar_sessions_of(*, user: User) -> QuerySet[Session]:
         .exclude(status="cancelled", confirmed_at__isnull=True)
         .distinct()
     )
-
-
-# --- calendars --------------------------------------------------------------------------------
-
-
-def calendar_for(school: School) -> TermCalendar | None:
-    """A trust's calendar for its academies, else the LA's, else the default."""
-    return _calendar_resolver()(school.trust_id, school.local_authority_id)
-
-
-def _calendar_resolver() -> Callable[[int | None, int | None], TermCalendar | None]:
-    """Reads every term calendar once and returns ``(trust id, LA id) → calendar``."""
-    by_trust: dict[int, TermCalendar] = {}
-    by_authority: dict[int, TermCalendar] = {}
-    default = None
-    for calendar in TermCalendar.objects.all():
-        if calendar.trust_id is not None:
-            by_trust[calendar.trust_id] = calendar
-        elif calendar.local_authority_id is not None:
-            by_authority[calendar.local_authority_id] = calendar
-        elif calendar.is_default:
-            default = calendar
-
-    def resolve(trust_id: int | None, authority_id: int | None) -> TermCalendar | None:
-        if trust_id is not None and trust_id in by_trust:
-            return by_trust[trust_id]
-        return by_authority.get(authority_id, default) if authority_id is not None else default
-
-    return resolve
-
-
-def closed_days_by_school(
-    *, school_ids: Iterable[int], start: date, end: date
-) -> dict[int, frozenset[date]]:
-    """Each school's holidays and INSET days between ``start`` and ``end``: its term
-    calendar's and its own. Three queries however many schools."""
-    resolve = _calendar_resolver()
-    calendar_of = {
-        pk: getattr(resolve(trust_id, authority_id), "pk", None)
-        for pk, trust_id, authority_id in School.objects.filter(
-            pk__in=list(school_ids)
-        ).values_list("pk", "trust_id", "local_authority_id")
-    }
-    by_calendar: dict[int, set[date]] = defaultdict(set)
-    own: dict[int, set[date]] = defaultdict(set)
-    closures = Closure.objects.filter(
-        Q(calendar_id__in={c for c in calendar_of.values() if c is not None})
-        | Q(school_id__in=list(calendar_of)),
-        start_date__lte=end,
-        end_date__gte=start,
-    ).values_list("calendar_id", "school_id", "start_date", "end_date")
-    for calendar_id, school_id, first, last in closures:
-        days = by_calendar[calendar_id] if calendar_id is not None else own[school_id]
-        day = max(first, start)
-        while day <= min(last, end):
-            days.add(day)
-            day += timedelta(days=1)
-    shared = {pk: frozenset(days) for pk, days in by_calendar.items()}
-    closed: dict[int, frozenset[date]] = {}
-    for pk, calendar_pk in calendar_of.items():
-        calendar_days = shared.get(calendar_pk, frozenset()) if calendar_pk else frozenset()
-        # Schools without closures of their own share their calendar's set.
-        closed[pk] = calendar_days | own[pk] if pk in own else calendar_days
-    return closed
-
-
-def closed_days(*, schools: Iterable[School], start: date, end: date) -> frozenset[date]:
-    """Holidays and INSET days, between ``start`` and ``end``, of any of ``schools``: their
-    term calendars' and their own."""
-    by_school = closed_days_by_school(
-        school_ids=[school.pk for school in schools], start=start, end=end
-    )
-    return frozenset().union(*by_school.values())
 
 
 # --- facts for the slot finder -----------------------------------------------------------------
@@ -264,6 +187,18 @@ def calendar_event(session: Session) -> ics.CalendarEvent:
         created=session.created_at,
         last_modified=session.updated_at,
         url=session.video_link,
+    )
+
+
+def session_invitation(notification: Notification) -> Attachment | None:
+    """The ``.ics`` a notification about a session carries: the event as it stands now."""
+    session = notification.session
+    if session is None:
+        return None
+    event = calendar_event(session)
+    method = "CANCEL" if event.cancelled else "REQUEST"
+    return Attachment(
+        "session.ics", ics.event_ics(event), f"text/calendar; method={method}; charset=utf-8"
     )
 
 

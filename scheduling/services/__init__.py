@@ -7,29 +7,30 @@ in one transaction. Writers for one expert therefore queue instead of racing; on
 an exclusion constraint is the backstop (an ``IntegrityError`` from it, or a deadlock, is a
 409), and on SQLite ``transaction_mode: IMMEDIATE`` serialises the writers.
 
-The writes live in ``booking``, ``changes``, ``beat`` and ``feeds``; callers import from here.
+The writes live in ``booking``, ``changes``, ``beat``, ``feeds`` and ``requests`` (cancelling
+a request, which reaches every layer); callers import from here.
 """
 
-from exchange.scheduling.services.beat import offers_lapse, reminders_send
-from exchange.scheduling.services.booking import (
+from scheduling.services.beat import offers_lapse, reminders_send
+from scheduling.services.booking import (
     OFFER_TASK,
     session_book,
     session_confirm,
-    session_slots_offer,
-    slots_offer_queue,
+    slots_offer,
     validate_start,
 )
-from exchange.scheduling.services.changes import (
+from scheduling.services.changes import (
     session_cancel,
     session_complete,
     session_reschedule,
     sessions_cancel_for_request,
 )
-from exchange.scheduling.services.feeds import (
+from scheduling.services.feeds import (
     calendar_feed_create,
     calendar_feed_revoke,
     calendar_feed_user,
 )
+from scheduling.services.requests import support_request_cancel
 
 __all__ = [
     "OFFER_TASK",
@@ -43,8 +44,8 @@ __all__ = [
     "session_complete",
     "session_confirm",
     "session_reschedule",
-    "session_slots_offer",
     "sessions_cancel_for_request",
-    "slots_offer_queue",
+    "slots_offer",
+    "support_request_cancel",
     "validate_start",
 ]

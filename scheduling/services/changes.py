@@ -8,31 +8,23 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import ConflictError
-from exchange.enums import RequestStatus
+from exchange import outbox
+from exchange.enums import NotificationKind, RequestStatus
 from exchange.models import ExpertProfile, SupportRequest
-from exchange.scheduling.enums import (
-    LIVE_SESSION_STATUSES,
-    NotificationKind,
-    SessionChangeKind,
-    SessionStatus,
-)
-from exchange.scheduling.models import (
-    Reminder,
-    Session,
-    SessionChange,
-)
-from exchange.scheduling.notifications import notify
-from exchange.scheduling.services.booking import (
-    _arm_reminders,
-    _cancel_many,
-    _check_free,
-    _check_slot_allowed,
-    _clash,
-    _illegal,
-    _when,
-    slots_offer_queue,
-)
+from exchange.notifications import notify
 from exchange.services import support_request_transition
+from scheduling.enums import LIVE_SESSION_STATUSES, SessionChangeKind, SessionStatus
+from scheduling.models import Reminder, Session, SessionChange
+from scheduling.services.booking import (
+    OFFER_TASK,
+    check_free,
+    check_slot_allowed,
+    clash_error,
+    illegal_action_error,
+    live_sessions_cancel,
+    reminders_arm,
+    spoken_time,
+)
 
 
 def _is_late(session: Session, now: datetime) -> bool:
@@ -54,18 +46,18 @@ def session_reschedule(*, session: Session, by: User, starts_at: datetime, reaso
             .get(pk=session.pk)
         )
         if session.status != SessionStatus.CONFIRMED:
-            raise _illegal(session.pk, "rescheduled")
+            raise illegal_action_error(session.pk, "rescheduled")
         now = timezone.now()
         if session.starts_at <= now:
             raise ConflictError("A session that has started cannot be moved.", code="started")
-        ends_at = _check_slot_allowed(
+        ends_at = check_slot_allowed(
             support_request=session.request,
             expert=session.expert,
             session_format=session.format,
             starts_at=starts_at,
             ignore_session_ids=[session.pk],
         )
-        _check_free(
+        check_free(
             expert_id=session.expert_id, starts_at=starts_at, ends_at=ends_at, ignore=[session.pk]
         )
         SessionChange.objects.create(
@@ -84,14 +76,14 @@ def session_reschedule(*, session: Session, by: User, starts_at: datetime, reaso
                 session.sequence += 1
                 session.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
         except IntegrityError:
-            raise _clash() from None
-        _arm_reminders(session)
+            raise clash_error() from None
+        reminders_arm(session)
         notify(
             users=_others(session, by),
             kind=NotificationKind.SESSION_CHANGED,
-            title=f"Session moved to {_when(starts_at)}",
-            body=f"“{session.request.title}” moved from {_when(previous)} to "
-            f"{_when(starts_at)}. Reason: {reason}",
+            title=f"Session moved to {spoken_time(starts_at)}",
+            body=f"“{session.request.title}” moved from {spoken_time(previous)} to "
+            f"{spoken_time(starts_at)}. Reason: {reason}",
             session=session,
         )
     return session
@@ -115,14 +107,14 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
         )
         was = session.status
         if was not in LIVE_SESSION_STATUSES:
-            raise _illegal(session.pk, "cancelled")
+            raise illegal_action_error(session.pk, "cancelled")
         now = timezone.now()
         if was == SessionStatus.CONFIRMED and session.starts_at <= now:
             raise ConflictError(
                 "A session that has started cannot be cancelled: mark it completed or a no-show.",
                 code="started",
             )
-        _cancel_many(Session.objects.filter(pk=session.pk), by=by, reason=reason)
+        live_sessions_cancel(Session.objects.filter(pk=session.pk), by=by, reason=reason)
         session.refresh_from_db()
         if was == SessionStatus.OFFERED:
             _on_offer_cancelled(session, by=by, reason=reason)
@@ -140,9 +132,9 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
             notify(
                 users=_others(session, by),
                 kind=NotificationKind.SESSION_CANCELLED,
-                title=f"Session cancelled: {_when(session.starts_at)}",
-                body=f"“{session.request.title}” on {_when(session.starts_at)} was cancelled. "
-                f"Reason: {reason}",
+                title=f"Session cancelled: {spoken_time(session.starts_at)}",
+                body=f"“{session.request.title}” on {spoken_time(session.starts_at)} was "
+                f"cancelled. Reason: {reason}",
                 session=session,
             )
     return session
@@ -163,14 +155,14 @@ def _on_offer_cancelled(session: Session, *, by: User, reason: str) -> None:
     notify(
         users=_others(session, by),
         kind=NotificationKind.SESSION_CANCELLED,
-        title=f"Offered time withdrawn: {_when(session.starts_at)}",
-        body=f"The time offered for “{support_request.title}” on {_when(session.starts_at)} "
+        title=f"Offered time withdrawn: {spoken_time(session.starts_at)}",
+        body=f"The time offered for “{support_request.title}” on {spoken_time(session.starts_at)} "
         f"is no longer available. Reason: {reason}{then}",
         session=session,
     )
     if reoffer:
         # The withdrawn time is never offered again (a cancelled offer is a turned-down one).
-        slots_offer_queue(support_request=support_request)
+        outbox.enqueue(OFFER_TASK, support_request_id=support_request.pk)
 
 
 def sessions_cancel_for_request(*, support_request_id: int, by: User | None, reason: str) -> int:
@@ -181,13 +173,13 @@ def sessions_cancel_for_request(*, support_request_id: int, by: User | None, rea
         request_id=support_request_id, status__in=LIVE_SESSION_STATUSES
     ).select_related("request", "expert__user")
     confirmed = [s for s in live if s.status == SessionStatus.CONFIRMED]
-    count = _cancel_many(live, by=by, reason=reason or "The request was cancelled.")
+    count = live_sessions_cancel(live, by=by, reason=reason or "The request was cancelled.")
     for session in confirmed:
         session.refresh_from_db()
         notify(
             users=_others(session, by),
             kind=NotificationKind.SESSION_CANCELLED,
-            title=f"Session cancelled: {_when(session.starts_at)}",
+            title=f"Session cancelled: {spoken_time(session.starts_at)}",
             body=f"“{session.request.title}” was cancelled by the school.",
             session=session,
         )
@@ -215,7 +207,7 @@ def session_complete(*, session: Session, by: User, no_show: bool = False) -> Se
                 raise ConflictError(
                     "A session can be completed only once it has started.", code="not_started"
                 )
-            raise _illegal(session.pk, "completed")
+            raise illegal_action_error(session.pk, "completed")
         SessionChange.objects.create(
             session=session,
             kind=SessionChangeKind.NO_SHOW if no_show else SessionChangeKind.COMPLETED,

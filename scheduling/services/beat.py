@@ -3,19 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 
-from exchange.enums import RequestStatus
+from exchange.enums import NotificationKind, RequestStatus
 from exchange.models import SupportRequest
-from exchange.scheduling.enums import (
-    NotificationKind,
-    SessionStatus,
-)
-from exchange.scheduling.models import (
-    NOTIFICATION_FOR_REMINDER,
-    Reminder,
-    Session,
-)
-from exchange.scheduling.notifications import notify, school_people
-from exchange.scheduling.services.booking import _cancel_many, _when
+from exchange.notifications import notify, school_people
+from scheduling.enums import SessionStatus
+from scheduling.models import NOTIFICATION_FOR_REMINDER, Reminder, Session
+from scheduling.services.booking import live_sessions_cancel, spoken_time
 
 
 def reminders_send(*, batch: int = 200) -> int:
@@ -45,8 +38,8 @@ def reminders_send(*, batch: int = 200) -> int:
             notify(
                 users=session.attendees.all(),
                 kind=NOTIFICATION_FOR_REMINDER[reminder.kind],
-                title=f"Reminder: session {_when(session.starts_at)}",
-                body=f"“{session.request.title}” starts {_when(session.starts_at)}.",
+                title=f"Reminder: session {spoken_time(session.starts_at)}",
+                body=f"“{session.request.title}” starts {spoken_time(session.starts_at)}.",
                 session=session,
             )
             sent += 1
@@ -63,7 +56,7 @@ def offers_lapse(*, batch: int = 500) -> int:
             .filter(status=SessionStatus.OFFERED, offered_until__lte=now)
             .values_list("pk", flat=True)[:batch]
         )
-        count = _cancel_many(
+        count = live_sessions_cancel(
             Session.objects.filter(pk__in=lapsed), by=None, reason="The offer lapsed."
         )
         # Told once, when the last of a request's offers has lapsed: while one is live the

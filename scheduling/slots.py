@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from math import hypot
 from zoneinfo import ZoneInfo
 
-from matching.school_days import is_school_day
+from exchange.school_days import is_school_day
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "scheduling"
+    verbose_name = "Scheduling"
+
+    def ready(self) -> None:
+        # Register the tasks in every process (web too): the outbox publishes by name. Here,
+        # not at the top: tasks import models, which load only once ready() runs.
+        from scheduling import tasks  # noqa: F401
