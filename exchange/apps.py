@@ -8,4 +8,4 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         # Register the tasks in every process (web too): the outbox publishes by name. Here,
         # not at the top: tasks import models, which load only once ready() runs.
-        from exchange import tasks  # noqa: F401
+        from exchange import tasks  # noqa: F401, PLC0415

@@ -3,6 +3,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.enums import Phase, Role, SchoolKind
 from accounts.models import LocalAuthority, Membership, School, Trust, User
+from exchange.models import Need, Specialism, Topic
 
 PASSWORD = "a-long-test-password"
 
@@ -85,14 +86,10 @@ class TrustCoordinatorMembershipFactory(MembershipFactory):
 
 def need(code: str):
     """The taxonomy rows come from a data migration: look them up, never create them."""
-    from exchange.models import Need
-
     return Need.objects.get(code=code)
 
 
 def topic(slug: str):
-    from exchange.models import Topic
-
     return Topic.objects.get(slug=slug)
 
 
@@ -124,8 +121,6 @@ class ExpertProfileFactory(DjangoModelFactory):
     @factory.post_generation
     def specialisms(self, create, extracted, **kwargs):
         """``specialisms=[("ASD", "lead"), ("sensory-regulation", "specialist")]``."""
-        from exchange.models import Need, Specialism, Topic
-
         if not create:
             return
         for key, level in extracted if extracted is not None else [("ASD", "specialist")]:

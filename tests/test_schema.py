@@ -1,6 +1,7 @@
 """The OpenAPI schema is a tested contract for the partner frontend."""
 
 import io
+import re
 
 import pytest
 import yaml
@@ -68,8 +69,6 @@ def test_schema_and_docs_are_served(client):
 
 
 def test_enums_have_stable_names(schema):
-    import re
-
     names = schema["components"]["schemas"]
     hashed = [name for name in names if re.search(r"[0-9a-f]{3}Enum$", name)]
     assert hashed == []

@@ -1,7 +1,9 @@
 """Every error, whatever raised it, comes back in the one format."""
 
 import pytest
+from rest_framework.exceptions import ValidationError
 
+from config.errors import ConflictError, exception_handler
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,10 +46,6 @@ def test_unsupported_media_type_is_415(client):
 
 
 def test_field_errors_use_dotted_paths_for_nested_input():
-    from rest_framework.exceptions import ValidationError
-
-    from config.errors import exception_handler
-
     error = ValidationError({"windows": [{}, {"end": ["Must be after start."]}], "x": ["Bad."]})
     body = exception_handler(error, {}).data
 
@@ -59,8 +57,6 @@ def test_field_errors_use_dotted_paths_for_nested_input():
 
 
 def test_application_errors_carry_code_and_details():
-    from config.errors import ConflictError, exception_handler
-
     error = ConflictError(
         "Cannot submit a cancelled request.",
         code="illegal_transition",
@@ -79,8 +75,6 @@ def test_application_errors_carry_code_and_details():
 
 
 def test_an_unexpected_exception_is_500_in_the_error_format_and_logged(caplog):
-    from config.errors import exception_handler
-
     response = exception_handler(RuntimeError("boom"), {"view": object()})
 
     assert response.status_code == 500
