@@ -9,14 +9,18 @@ the objects come back with their ids as ``bulk_create``'s do. Small batches, and
 batch on other databases, use ``bulk_create`` itself.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.expressions import RawSQL
 from psycopg import sql
 
 # Below this many rows an INSERT is as quick, and simpler to read in a query log.
 COPY_FROM_ROWS = 500
 BATCH_SIZE = 2000
+# Ids per ``pk__in`` filter where the database takes them one parameter each.
+CHUNK = 2000
 
 
 def bulk_insert[Row: models.Model](objects: Sequence[Row]) -> list[Row]:
@@ -57,3 +61,19 @@ def bulk_insert[Row: models.Model](objects: Sequence[Row]) -> list[Row]:
         row._state.adding = False
         row._state.db = connection.alias
     return rows
+
+
+def pk_batches(ids: Sequence[int]) -> Iterable[Any]:
+    """What to filter ``pk__in`` by, batch after batch: on PostgreSQL every id at once, as
+    one array parameter (tens of thousands of separate parameters cost more to bind and
+    parse than the query takes to run); elsewhere chunks of ``CHUNK`` ids."""
+    if connection.vendor == "postgresql":
+        if ids:
+            yield RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+        return
+    yield from _chunks(ids)
+
+
+def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

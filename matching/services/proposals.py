@@ -2,16 +2,15 @@
 submitted request's proposals (the per-request worker)."""
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from config.bulk import bulk_insert
+from config.bulk import bulk_insert, pk_batches
 from exchange import notifications
 from exchange.enums import NotificationKind, RequestStatus
 from exchange.models import ExpertProfile, Notification, SupportRequest
@@ -29,7 +28,6 @@ EXPIRY_TIME = time(17, 0)
 # summer holiday.
 EXPIRY_LOOKAHEAD = timedelta(days=200)
 PROPOSE_TASK = "matching.propose_for_request"
-CHUNK = 2000
 
 
 def _expiry(
@@ -159,22 +157,6 @@ def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notif
         title=f"You have been proposed for {len(proposals)} support requests",
         body=f"{listed}\n{answer_by} Each is in your proposals inbox.",
     )
-
-
-def pk_batches(ids: Sequence[int]) -> Iterable[Any]:
-    """What to filter ``pk__in`` by, batch after batch: on PostgreSQL every id at once, as
-    one array parameter (tens of thousands of separate parameters cost more to bind and
-    parse than the query takes to run); elsewhere chunks of ``CHUNK`` ids."""
-    if connection.vendor == "postgresql":
-        if ids:
-            yield RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
-        return
-    yield from _chunks(ids)
-
-
-def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterable[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def answer_deadline(proposal: Proposal) -> str:

@@ -2,23 +2,23 @@
 
 import time as clock
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.bulk import bulk_insert
+from config.bulk import bulk_insert, pk_batches
 from config.errors import ConflictError
 from exchange import outbox
 from exchange.enums import RequestStatus
-from exchange.models import StatusChange, SupportRequest
+from exchange.services import support_requests_transition_bulk
 from matching import candidates, scoring, selectors, solver
 from matching.enums import RunStatus, RunTrigger
 from matching.models import MatchingPolicy, MatchingRun, UnmatchedRequest
 from matching.selectors import STALE_RUN, local_today
-from matching.services.proposals import pk_batches, proposals_write
+from matching.services.proposals import proposals_write
 
 ROUND_TASK = "matching.run_round"
 # Scores are 0–100 with two decimals; the solver works in integers.
@@ -208,17 +208,19 @@ def _round_write(
         )
         served = {p.request_id for p in created}
         unmatched = [pk for pk in still_waiting if pk not in served]
-        _bulk_move(
-            {pk: still_waiting[pk] for pk in served},
-            RequestStatus.PROPOSED,
-            now,
-            f"Proposed by matching round #{run.pk} (policy v{policy.version}).",
+        support_requests_transition_bulk(
+            statuses={pk: still_waiting[pk] for pk in served},
+            to_status=RequestStatus.PROPOSED,
+            reason=f"Proposed by matching round #{run.pk} (policy v{policy.version}).",
+            now=now,
         )
-        _bulk_move(
-            {pk: s for pk in unmatched if (s := still_waiting[pk]) != RequestStatus.UNMATCHED},
-            RequestStatus.UNMATCHED,
-            now,
-            f"No expert available in matching round #{run.pk}.",
+        support_requests_transition_bulk(
+            statuses={
+                pk: s for pk in unmatched if (s := still_waiting[pk]) != RequestStatus.UNMATCHED
+            },
+            to_status=RequestStatus.UNMATCHED,
+            reason=f"No expert available in matching round #{run.pk}.",
+            now=now,
         )
         bulk_insert([_unmatched_reason(run, pk, graph) for pk in unmatched])
     return len(served)
@@ -240,38 +242,3 @@ def _unmatched_reason(
         reason=UnmatchedRequest.Reason.NO_FEASIBLE_EXPERT,
         explanation=scoring.describe_exclusions(graph.exclusions.get(request_id, Counter())),
     )
-
-
-def _bulk_move(statuses: dict[int, str], to_status: str, now: datetime, reason: str) -> None:
-    """Moves many locked requests at once, with the same audit trail as one transition."""
-    ids = sorted(statuses)
-    for chunk in pk_batches(ids):
-        SupportRequest.objects.filter(pk__in=chunk).update(status=to_status, status_changed_at=now)
-    if connection.vendor != "postgresql":
-        bulk_insert(
-            [
-                StatusChange(
-                    request_id=pk, from_status=statuses[pk], to_status=to_status, reason=reason
-                )
-                for pk in ids
-            ]
-        )
-        return
-    # On PostgreSQL the history rows are made by the database from the ids, one statement
-    # per previous status (a round moves from two or three), instead of an object a row.
-    by_previous: dict[str, list[int]] = {}
-    for pk in ids:
-        by_previous.setdefault(statuses[pk], []).append(pk)
-    quote = connection.ops.quote_name
-    meta = StatusChange._meta
-    names = ("request", "from_status", "to_status", "changed_at", "reason")
-    column = {field.name: str(field.column) for field in meta.concrete_fields}
-    columns = ", ".join(quote(column[name]) for name in names)
-    # Names from the model, quoted; every value is a bound parameter.
-    insert = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
-        "SELECT request_id, %s, %s, %s, %s FROM unnest(%s::bigint[]) AS request_id"
-    )
-    with connection.cursor() as cursor:
-        for previous, request_ids in by_previous.items():
-            cursor.execute(insert, [previous, to_status, now, reason, request_ids])

@@ -178,6 +178,67 @@ def test_illegal_transition_raises_conflict_and_changes_nothing(from_status, to_
     assert not StatusChange.objects.filter(request=support_request).exists()
 
 
+# --- many at once: the matching round's move ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_bulk_move_records_the_same_history_as_one_transition_per_request():
+    waiting = [request_in(S.SUBMITTED), request_in(S.MATCHING), request_in(S.UNMATCHED)]
+    now = timezone.now()
+
+    moved = services.support_requests_transition_bulk(
+        statuses={r.pk: r.status for r in waiting},
+        to_status=S.PROPOSED,
+        reason="Proposed by matching round #7.",
+        now=now,
+    )
+
+    assert moved == 3
+    for support_request in waiting:
+        fresh = SupportRequest.objects.get(pk=support_request.pk)
+        assert (fresh.status, fresh.status_changed_at) == (S.PROPOSED, now)
+        [change] = StatusChange.objects.filter(request=support_request)
+        assert (change.from_status, change.to_status, change.reason) == (
+            support_request.status,
+            S.PROPOSED,
+            "Proposed by matching round #7.",
+        )
+        assert change.changed_by is None
+
+
+@pytest.mark.django_db
+def test_a_bulk_move_from_a_status_the_lifecycle_forbids_is_refused_and_moves_nothing():
+    legal, illegal = request_in(S.SUBMITTED), request_in(S.DRAFT)
+
+    with pytest.raises(ConflictError) as raised, transaction.atomic():
+        services.support_requests_transition_bulk(
+            statuses={legal.pk: S.SUBMITTED, illegal.pk: S.DRAFT},
+            to_status=S.PROPOSED,
+            reason="Round.",
+            now=timezone.now(),
+        )
+
+    assert raised.value.code == "illegal_transition"
+    assert raised.value.details["current_status"] == S.DRAFT
+    assert set(SupportRequest.objects.values_list("status", flat=True)) == {S.SUBMITTED, S.DRAFT}
+    assert not StatusChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_move_of_a_request_no_longer_in_the_status_read_moves_nothing():
+    support_request = request_in(S.SUBMITTED)
+    stale = {support_request.pk: S.MATCHING}  # read as matching; it is submitted
+
+    with pytest.raises(ConflictError) as raised, transaction.atomic():
+        services.support_requests_transition_bulk(
+            statuses=stale, to_status=S.PROPOSED, reason="Round.", now=timezone.now()
+        )
+
+    assert raised.value.code == "illegal_transition"
+    assert SupportRequest.objects.get(pk=support_request.pk).status == S.SUBMITTED
+    assert not StatusChange.objects.exists()
+
+
 @pytest.mark.django_db
 def test_from_statuses_narrows_the_statuses_a_transition_may_start_from():
     support_request = request_in(S.PROPOSED)

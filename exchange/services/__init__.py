@@ -1,0 +1,55 @@
+"""Every write in the exchange: expert profiles and availability (``experts``), support
+requests' content (``requests``) and their status (``transitions``). Views validate input
+with a serializer and call exactly one of these; callers import from here."""
+
+from exchange.services.experts import (
+    availability_exception_create,
+    availability_exception_delete,
+    availability_window_create,
+    availability_window_delete,
+    availability_window_update,
+    credential_add,
+    credential_delete,
+    credentials_set_status,
+    expert_confirm_safeguarding,
+    expert_profile_create,
+    expert_profile_update,
+    expert_suspend,
+    expert_unsuspend,
+    expert_verify,
+)
+from exchange.services.requests import (
+    support_request_create,
+    support_request_delete,
+    support_request_update,
+)
+from exchange.services.transitions import (
+    support_request_close,
+    support_request_submit,
+    support_request_transition,
+    support_requests_transition_bulk,
+)
+
+__all__ = [
+    "availability_exception_create",
+    "availability_exception_delete",
+    "availability_window_create",
+    "availability_window_delete",
+    "availability_window_update",
+    "credential_add",
+    "credential_delete",
+    "credentials_set_status",
+    "expert_confirm_safeguarding",
+    "expert_profile_create",
+    "expert_profile_update",
+    "expert_suspend",
+    "expert_unsuspend",
+    "expert_verify",
+    "support_request_close",
+    "support_request_create",
+    "support_request_delete",
+    "support_request_submit",
+    "support_request_transition",
+    "support_request_update",
+    "support_requests_transition_bulk",
+]
