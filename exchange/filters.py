@@ -7,7 +7,7 @@ from accounts.constants import NEED_CODES
 from accounts.models import School
 from config.filtering import IdFilter, StrictBooleanFilter
 from exchange.enums import LEVEL_RANK, EducationPhase, Format, Level, Urgency
-from exchange.models import FORMAT_FLAGS, PHASE_FLAGS, ExpertProfile, SupportRequest
+from exchange.models import ACCEPTING_WORK, FORMAT_FLAGS, PHASE_FLAGS, ExpertProfile, SupportRequest
 
 NEED_CHOICES = [(code, code) for code in NEED_CODES]
 
@@ -58,8 +58,7 @@ class ExpertFilter(django_filters.FilterSet):
         )
 
     def filter_accepting_work(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        accepting = {"is_verified": True, "is_suspended": False, "is_paused": False}
-        return queryset.filter(**accepting) if value else queryset.exclude(**accepting)
+        return queryset.filter(ACCEPTING_WORK) if value else queryset.exclude(ACCEPTING_WORK)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import School
+from exchange.constants import MAX_TRAVEL_KM, accepts_work
 from exchange.enums import (
     BroadArea,
     ClosureKind,
@@ -60,6 +61,15 @@ FORMAT_FLAGS = {value: f"offers_{value}" for value in Format.values}
 PHASE_FLAGS = {value: f"serves_{value}" for value in EducationPhase.values}
 
 
+# ``ExpertProfile.accepting_work`` (``exchange.constants.accepts_work``) in SQL.
+ACCEPTING_WORK = Q(is_verified=True, is_suspended=False, is_paused=False)
+
+
+class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
+    def accepting_work(self) -> "ExpertProfileQuerySet":
+        return self.filter(ACCEPTING_WORK)
+
+
 class ExpertProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile"
@@ -81,7 +91,9 @@ class ExpertProfile(models.Model):
     age_max = models.PositiveSmallIntegerField(default=19, validators=[MaxValueValidator(25)])
 
     max_travel_km = models.PositiveSmallIntegerField(
-        default=20, validators=[MaxValueValidator(300)], help_text="For visits, from home school."
+        default=20,
+        validators=[MaxValueValidator(MAX_TRAVEL_KM)],
+        help_text="For visits, from home school.",
     )
     sessions_per_week = models.PositiveSmallIntegerField(
         default=1, validators=[MaxValueValidator(20)]
@@ -114,6 +126,8 @@ class ExpertProfile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ExpertProfileQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -142,7 +156,9 @@ class ExpertProfile(models.Model):
 
     @property
     def accepting_work(self) -> bool:
-        return self.is_verified and not self.is_suspended and not self.is_paused
+        return accepts_work(
+            is_verified=self.is_verified, is_suspended=self.is_suspended, is_paused=self.is_paused
+        )
 
 
 class Specialism(models.Model):

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import School
 from accounts.serializers import SchoolSummarySerializer
+from exchange.constants import MAX_TRAVEL_KM
 from exchange.enums import EducationPhase, Format
 from exchange.models import (
     AvailabilityException,
@@ -101,7 +102,7 @@ class ExpertProfileInputSerializer(_ScopedSchoolMixin, serializers.Serializer):
     )
     age_min = serializers.IntegerField(min_value=0, max_value=25, required=False)
     age_max = serializers.IntegerField(min_value=0, max_value=25, required=False)
-    max_travel_km = serializers.IntegerField(min_value=0, max_value=300)
+    max_travel_km = serializers.IntegerField(min_value=0, max_value=MAX_TRAVEL_KM)
     sessions_per_week = serializers.IntegerField(min_value=0, max_value=20)
     sessions_per_month = serializers.IntegerField(min_value=0, max_value=80)
     days_per_term = serializers.IntegerField(min_value=0, max_value=70, required=False)

@@ -7,9 +7,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from exchange.admin import _admin
+from exchange.constants import LONDON
 from matching import selectors, services
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
-from matching.selectors import LONDON
 
 
 @admin.register(MatchingPolicy)

@@ -6,7 +6,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.db.models import (
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import caller_scope
+from exchange.constants import LONDON, MAX_TRAVEL_KM
 from exchange.enums import IN_PERSON_FORMATS, LEVEL_RANK, RequestStatus, VerificationStatus
 from exchange.models import (
     FORMAT_FLAGS,
@@ -42,11 +42,9 @@ from matching.enums import ProposalStatus, RunStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats
 
-LONDON = ZoneInfo("Europe/London")
 # Requests a matching round (or a retry) may serve: not yet proposed to anyone.
 WAITING_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.MATCHING, RequestStatus.UNMATCHED)
 # The furthest any expert travels for a visit (the profile's validator): the outer bounding box.
-MAX_TRAVEL_KM = 300
 # Fairness across schools counts the sessions a school was given in this many days.
 SCHOOL_FAIRNESS_DAYS = 90
 # A round still "running" after this long died with its worker.
@@ -108,7 +106,7 @@ def _load_subquery(today: date) -> Subquery:
 def experts_accepting_work(*, today: date) -> QuerySet[ExpertProfile]:
     """Verified, unsuspended, unpaused experts with capacity left this month."""
     return (
-        ExpertProfile.objects.filter(is_verified=True, is_suspended=False, is_paused=False)
+        ExpertProfile.objects.accepting_work()
         .annotate(load=Coalesce(_load_subquery(today), 0))
         .filter(load__lt=F("sessions_per_month"))
     )
@@ -125,7 +123,9 @@ def candidate_experts(
     work with capacity left, covering one of its needs, serving its phase, offering an
     acceptable format, and inside a bounding box on the British National Grid around the
     school. Scoring then applies every hard constraint exactly."""
-    experts = ExpertProfile.objects.exclude(pk__in=list(exclude_expert_ids))
+    experts: QuerySet[ExpertProfile] = ExpertProfile.objects.exclude(
+        pk__in=list(exclude_expert_ids)
+    )
     if not policy.allow_own_school:
         experts = experts.exclude(school_id=support_request.school_id)
     for _, narrow in _candidate_stages(support_request, policy, today):

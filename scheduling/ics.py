@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from icalendar import PARTSTAT, ROLE, STATUS, Calendar, Event, vCalAddress, vDuration, vText
 
+from exchange.constants import LONDON, LONDON_TZID
+
 PRODID = "-//Expertise Exchange//Sessions//EN"
-TZID = "Europe/London"
-LONDON = ZoneInfo(TZID)
+TZID = LONDON_TZID
 REFRESH = timedelta(hours=1)
 
 

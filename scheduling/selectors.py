@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import School, User
 from accounts.selectors import caller_scope
+from exchange.constants import LONDON
 from exchange.enums import IN_PERSON_FORMATS, ExceptionKind
 from exchange.models import (
     AvailabilityException,
@@ -23,7 +24,6 @@ from exchange.selectors import SCHOOL_REQUEST_ROLES, closed_days
 from scheduling import ics, slots
 from scheduling.enums import LIVE_SESSION_STATUSES, SessionStatus
 from scheduling.models import Session
-from scheduling.slots import LONDON
 
 
 def sessions_visible_to(*, user: User) -> QuerySet[Session]:

@@ -13,11 +13,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from math import hypot
-from zoneinfo import ZoneInfo
 
+from exchange.constants import LONDON
 from exchange.school_days import is_school_day
-
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from config.bulk import bulk_insert, pk_batches
 from exchange import notifications
+from exchange.constants import LONDON
 from exchange.enums import NotificationKind, RequestStatus
 from exchange.models import ExpertProfile, Notification, SupportRequest
 from exchange.school_days import add_school_days
@@ -20,7 +21,7 @@ from exchange.services import support_request_transition
 from matching import scoring, selectors
 from matching.enums import ProposalStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal
-from matching.selectors import LONDON, WAITING_STATUSES, local_today
+from matching.selectors import WAITING_STATUSES, local_today
 
 # Proposals expire at the end of the school day.
 EXPIRY_TIME = time(17, 0)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import ApplicationError, ConflictError
+from exchange.constants import LONDON
 from exchange.enums import IN_PERSON_FORMATS, NotificationKind, RequestStatus
 from exchange.models import ExpertProfile, Notification, SupportRequest
 from exchange.notifications import notify, school_people
@@ -21,7 +22,6 @@ from matching.models import Proposal
 from scheduling import selectors, slots
 from scheduling.enums import LIVE_SESSION_STATUSES, ReminderKind, SessionChangeKind, SessionStatus
 from scheduling.models import Reminder, Session, SessionChange
-from scheduling.slots import LONDON
 
 OFFER_TASK = "scheduling.offer_slots"
 REMINDER_OFFSETS = {

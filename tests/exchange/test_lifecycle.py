@@ -8,7 +8,6 @@ from itertools import product
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.enums import Role
 from config.errors import ConflictError
@@ -16,6 +15,7 @@ from exchange import lifecycle, services
 from exchange.enums import RequestStatus
 from exchange.models import StatusChange, SupportRequest
 from scheduling import services as scheduling_services
+from tests.concurrency import Call, committing_db, needs_postgres, race
 from tests.factories import (
     MembershipFactory,
     SchoolFactory,
@@ -47,15 +47,6 @@ EXPECTED_NEXT = {
 
 # The API actions and the status each one moves to.
 ACTIONS = {"submit": S.SUBMITTED, "cancel": S.CANCELLED, "close": S.CLOSED}
-
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Real concurrency needs PostgreSQL: SQLite test databases are not shared between "
-    "threads.",
-)
-# The racers commit, so these tests run outside a test transaction. The database is flushed
-# before each such test; serialized_rollback restores the migrated taxonomy (needs, topics).
-committing_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def pair_id(pair: tuple[str, str]) -> str:
@@ -467,38 +458,11 @@ def test_submitting_twice_through_the_api_the_second_gets_409(client_for, senco)
 RACERS = 8
 
 
-def race(user, calls: list[str]) -> list[tuple[str, int, dict]]:
-    """POSTs every ``/requests/{id}/<action>`` path in ``calls`` at once, one thread each,
-    and returns ``(action, status, body)`` per call."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, int, dict]] = []
-    crashes: list[BaseException] = []
-    lock = threading.Lock()
-
-    def call(path: str) -> None:
-        try:
-            client = APIClient()
-            client.force_authenticate(user)
-            barrier.wait(timeout=10)
-            response = client.post(path, {"reason": "Racing."})
-            with lock:
-                results.append((path.rsplit("/", 1)[1], response.status_code, response.json()))
-        except BaseException as error:  # reported below, so the test fails with it
-            with lock:
-                crashes.append(error)
-        finally:
-            # Each thread has its own connection; close it so the flush after the test is
-            # not blocked and no connection leaks.
-            connection.close()
-
-    threads = [threading.Thread(target=call, args=(path,)) for path in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a racing request hung"
-    assert crashes == []
-    return results
+def race_moves(user, paths: list[str]) -> list[tuple[str, int, dict]]:
+    """POSTs every ``/requests/{id}/<action>`` path at once, one thread each, and returns
+    ``(action, status, body)`` per call."""
+    answers = race([Call(user, path, {"reason": "Racing."}) for path in paths], timeout=10)
+    return [(a.call.path.rsplit("/", 1)[1], a.status, a.body) for a in answers]
 
 
 def assert_consistent_history(support_request: SupportRequest, wins: int) -> list[StatusChange]:
@@ -522,7 +486,7 @@ def test_concurrent_identical_transitions_one_wins_the_rest_get_409(action):
     support_request = SupportRequestFactory(school=senco.school)
     path = f"/api/v1/requests/{support_request.pk}/{action}"
 
-    results = race(senco.user, [path] * RACERS)
+    results = race_moves(senco.user, [path] * RACERS)
 
     statuses = sorted(status for _, status, _ in results)
     assert statuses == [200] + [409] * (RACERS - 1)
@@ -554,7 +518,7 @@ def test_concurrent_submit_and_cancel_on_a_draft_stay_consistent():
         support_request = SupportRequestFactory(school=senco.school)
         base = f"/api/v1/requests/{support_request.pk}"
 
-        results = race(senco.user, [f"{base}/submit", f"{base}/cancel"] * (RACERS // 2))
+        results = race_moves(senco.user, [f"{base}/submit", f"{base}/cancel"] * (RACERS // 2))
 
         assert {status for _, status, _ in results} <= {200, 409}
         wins = [action for action, status, _ in results if status == 200]

@@ -5,9 +5,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from django.db import connection, transaction
-from rest_framework.test import APIClient
 
 from exchange import services as exchange_services
 from exchange.models import ExpertProfile, SupportRequest
@@ -15,6 +13,7 @@ from matching import services
 from matching.enums import RunTrigger
 from matching.models import MatchingPolicy, Proposal, UnmatchedRequest
 from matching.selectors import local_today
+from tests.concurrency import RACING, Call, race
 from tests.factories import (
     ExpertProfileFactory,
     SchoolFactory,
@@ -22,15 +21,7 @@ from tests.factories import (
     SupportRequestFactory,
 )
 
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Real concurrency needs PostgreSQL: SQLite test databases are not shared between "
-    "threads.",
-)
-# The racers commit, so these tests run outside a test transaction. The database is flushed
-# before each such test; serialized_rollback restores the migrated taxonomy and policy.
-committing_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-pytestmark = [pytest.mark.postgres, needs_postgres, committing_db]
+pytestmark = RACING
 
 RACERS = 12
 # A loser of two experts racing for one request: the request was taken (the winner withdrew
@@ -69,38 +60,13 @@ def proposed_request() -> SupportRequest:
     return draft
 
 
-def race(calls: list[tuple[ExpertProfile, Proposal]]) -> list[tuple[int, int, dict]]:
+def race_accepts(calls: list[tuple[ExpertProfile, Proposal]]) -> list[tuple[int, int, dict]]:
     """Each expert POSTs ``/proposals/{id}/accept`` for their proposal at the same moment, one
     thread each; returns ``(proposal id, status, body)`` per call."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[int, int, dict]] = []
-    crashes: list[BaseException] = []
-    lock = threading.Lock()
-
-    def accept(expert: ExpertProfile, proposal: Proposal) -> None:
-        try:
-            client = APIClient()
-            client.force_authenticate(expert.user)
-            barrier.wait(timeout=10)
-            response = client.post(f"/api/v1/proposals/{proposal.pk}/accept")
-            with lock:
-                results.append((proposal.pk, response.status_code, response.json()))
-        except BaseException as error:  # reported below, so the test fails with it
-            with lock:
-                crashes.append(error)
-        finally:
-            # Each thread has its own connection; close it so the flush after the test is
-            # not blocked and no connection leaks.
-            connection.close()
-
-    threads = [threading.Thread(target=accept, args=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racing accept hung"
-    assert crashes == []
-    return results
+    answers = race(
+        [Call(expert.user, f"/api/v1/proposals/{proposal.pk}/accept") for expert, proposal in calls]
+    )
+    return [(int(a.call.path.split("/")[-2]), a.status, a.body) for a in answers]
 
 
 def test_simultaneous_accepts_by_a_one_session_expert_accept_exactly_one():
@@ -111,7 +77,7 @@ def test_simultaneous_accepts_by_a_one_session_expert_accept_exactly_one():
     # Then the expert cuts their capacity to one session this month, and accepts them all.
     ExpertProfile.objects.filter(pk=expert.pk).update(sessions_per_month=1)
 
-    results = race([(expert, proposal) for proposal in proposals])
+    results = race_accepts([(expert, proposal) for proposal in proposals])
 
     statuses = Counter(status for _, status, _ in results)
     assert statuses == {200: 1, 409: RACERS - 1}
@@ -140,7 +106,7 @@ def test_two_experts_accepting_one_request_at_once_only_one_gets_it():
             for expert in (first, second)
         ]
 
-        results = race(calls)
+        results = race_accepts(calls)
 
         assert sorted(status for _, status, _ in results) == [200, 409]
         [(winner, _, _)] = [r for r in results if r[1] == 200]
@@ -219,33 +185,14 @@ POLICY_RACERS = {
 def test_simultaneous_policy_patches_each_build_on_the_version_before(admin_user):
     services.matching_policy_publish(by=admin_user, min_score=50, proposals_per_request=5)
     first = MatchingPolicy.objects.get(is_active=True).version
-    barrier = threading.Barrier(len(POLICY_RACERS))
-    statuses: list[int] = []
-    crashes: list[BaseException] = []
-    lock = threading.Lock()
+    answers = race(
+        [
+            Call(admin_user, "/api/v1/matching-policy", {field: value}, method="patch")
+            for field, value in POLICY_RACERS.items()
+        ]
+    )
+    statuses = [answer.status for answer in answers]
 
-    def patch(field: str, value: int) -> None:
-        try:
-            client = APIClient()
-            client.force_authenticate(admin_user)
-            barrier.wait(timeout=10)
-            response = client.patch("/api/v1/matching-policy", {field: value}, format="json")
-            with lock:
-                statuses.append(response.status_code)
-        except BaseException as error:  # reported below, so the test fails with it
-            with lock:
-                crashes.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=patch, args=item) for item in POLICY_RACERS.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads), "a racing PATCH hung"
-    assert crashes == []
     assert statuses == [201] * len(POLICY_RACERS)
     versions = list(MatchingPolicy.objects.filter(version__gt=first).order_by("version"))
     assert [v.version for v in versions] == list(range(first + 1, first + 1 + len(POLICY_RACERS)))

@@ -8,10 +8,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from exchange import selectors as exchange_selectors
+from exchange.constants import LONDON
 from exchange.models import Closure, TermCalendar
 from scheduling import services
 from scheduling.models import Session
-from scheduling.slots import LONDON
 from tests.factories import LocalAuthorityFactory, SchoolFactory, TrustFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,66 +1,29 @@
 """Bookings racing through the API on PostgreSQL: one expert is never double-booked,
 however many schools book overlapping times at once."""
 
-import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
-import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
 from exchange.models import SupportRequest
 from scheduling import services
 from scheduling.models import Session
+from tests.concurrency import RACING, Call, race
 from tests.scheduling.conftest import Scene, accepted_request, make_expert
 
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Real concurrency needs PostgreSQL: SQLite test databases are not shared between "
-    "threads.",
-)
-pytestmark = [
-    pytest.mark.postgres,
-    needs_postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = RACING
 
 RACERS = 55
 
 
-def race(bookings: list[tuple[Scene, datetime]]) -> list[tuple[int, dict]]:
+def race_bookings(bookings: list[tuple[Scene, datetime]]) -> list[tuple[int, dict]]:
     """Every school POSTs ``/sessions`` at the same moment, one thread each."""
-    barrier = threading.Barrier(len(bookings))
-    results: list[tuple[int, dict]] = []
-    crashes: list[BaseException] = []
-    lock = threading.Lock()
-
-    def book(scene: Scene, starts_at: datetime) -> None:
-        try:
-            client = APIClient()
-            client.force_authenticate(scene.senco)
-            barrier.wait(timeout=30)
-            response = client.post(
-                "/api/v1/sessions",
-                {"request": scene.request.pk, "starts_at": starts_at.isoformat()},
-                format="json",
-            )
-            with lock:
-                results.append((response.status_code, response.json()))
-        except BaseException as error:  # reported below, so the test fails with it
-            with lock:
-                crashes.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=booking) for booking in bookings]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a racing booking hung"
-    assert crashes == []
-    return results
+    calls = [
+        Call(scene.senco, "/api/v1/sessions", {"request": scene.request.pk, "starts_at": at})
+        for scene, at in ((scene, starts_at.isoformat()) for scene, starts_at in bookings)
+    ]
+    return [(answer.status, answer.body) for answer in race(calls)]
 
 
 def overlapping_live_sessions() -> list[tuple[int, int]]:
@@ -90,7 +53,7 @@ def test_simultaneous_overlapping_bookings_for_one_expert_book_exactly_one():
         (scene, start + timedelta(minutes=30 * (index % 2))) for index, scene in enumerate(scenes)
     ]
 
-    results = race(bookings)
+    results = race_bookings(bookings)
 
     codes = Counter(code for code, _ in results)
     assert codes == {201: 1, 409: RACERS - 1}, codes

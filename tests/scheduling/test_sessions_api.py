@@ -13,10 +13,10 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.enums import Role
+from exchange.constants import LONDON
 from exchange.models import Notification, SupportRequest
 from scheduling import selectors, services, slots
 from scheduling.models import Reminder, Session, SessionChange
-from scheduling.slots import LONDON
 from tests.factories import MembershipFactory, TrustCoordinatorMembershipFactory
 from tests.scheduling.conftest import accepted_request, make_expert
 
