@@ -1,9 +1,11 @@
 """Rules written once: "accepting work" in Python and in SQL, and the domain events' table."""
 
+import re
 from itertools import product
 
 import pytest
 from celery import current_app
+from django.conf import settings
 
 from exchange import events
 from exchange.constants import accepts_work
@@ -50,3 +52,14 @@ def test_recording_an_event_queues_each_handler_in_the_outbox_with_the_event_nam
     assert message.event == "proposal.accepted"
     assert message.kwargs == {"support_request_id": support_request.pk}
     assert message.published_at is None  # published once the transaction commits
+
+
+def test_the_architecture_docs_event_table_is_the_handlers_table():
+    doc = (settings.BASE_DIR / "docs" / "architecture.md").read_text()
+    rows = re.findall(r"^\| `([a-z_.]+)` \| `[^`]+` \| `([a-z_.]+)` \|", doc, re.MULTILINE)
+
+    documented: dict[str, set[str]] = {}
+    for event, task_name in rows:
+        documented.setdefault(event, set()).add(task_name)
+
+    assert documented == {str(e): set(names) for e, names in events.HANDLERS.items()}
