@@ -25,7 +25,13 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import caller_scope
 from exchange.constants import LONDON, MAX_TRAVEL_KM
-from exchange.enums import IN_PERSON_FORMATS, LEVEL_RANK, RequestStatus, VerificationStatus
+from exchange.enums import (
+    IN_PERSON_FORMATS,
+    LEVEL_RANK,
+    ExceptionKind,
+    RequestStatus,
+    VerificationStatus,
+)
 from exchange.models import (
     FORMAT_FLAGS,
     PHASE_FLAGS,
@@ -262,36 +268,13 @@ def expert_facts(
     # The same experts as a subquery: thousands of ids bound one by one cost more to send
     # and parse than the server takes to select them again.
     same = experts.order_by().values("pk")
-    needs: dict[int, dict[str, int]] = defaultdict(dict)
-    topics: dict[int, dict[str, int]] = defaultdict(dict)
-    for expert_id, need_code, topic_slug, level in Specialism.objects.filter(
-        expert_id__in=same
-    ).values_list("expert_id", "need__code", "topic__slug", "level"):
-        if need_code:
-            needs[expert_id][need_code] = LEVEL_RANK[level]
-        else:
-            topics[expert_id][topic_slug] = LEVEL_RANK[level]
-    credentials: dict[int, set[str]] = defaultdict(set)
-    for expert_id, kind in Credential.objects.filter(
-        expert_id__in=same, status=VerificationStatus.VERIFIED
-    ).values_list("expert_id", "kind"):
-        credentials[expert_id].add(kind)
-    windows: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for expert_id, weekday, start, end in AvailabilityWindow.objects.filter(
-        expert_id__in=same
-    ).values_list("expert_id", "weekday", "start_time", "end_time"):
-        windows[expert_id].append((weekday, _minutes(start), _minutes(end)))
-    days_off: dict[int, set[date]] = defaultdict(set)
-    for expert_id, day in AvailabilityException.objects.filter(
-        expert_id__in=same,
-        kind="unavailable",
-        start_time__isnull=True,
-        date__range=(today, today + timedelta(weeks=horizon_weeks)),
-    ).values_list("expert_id", "date"):
-        days_off[expert_id].add(day)
+    needs, topics = _specialism_levels(same)
+    credentials = _verified_credentials(same)
+    windows = _weekly_windows(same)
+    horizon_end = today + timedelta(weeks=horizon_weeks)
+    days_off = _whole_days_off(same, today, horizon_end)
     # Nor can they work when their school is closed: its term calendar's holidays and INSET
     # days, and its own.
-    horizon_end = today + timedelta(weeks=horizon_weeks)
     closed = closed_days_by_school(
         school_ids={row["school_id"] for row in rows}, start=today, end=horizon_end
     )
@@ -322,6 +305,55 @@ def expert_facts(
         )
         for row in rows
     ]
+
+
+# The experts as a subquery of their ids (``.values("pk")``).
+Experts = QuerySet[ExpertProfile, Any]
+
+
+def _specialism_levels(experts: Experts) -> tuple[dict[int, dict[str, int]], ...]:
+    """Each expert's need codes and topic slugs, with their level's rank."""
+    needs: dict[int, dict[str, int]] = defaultdict(dict)
+    topics: dict[int, dict[str, int]] = defaultdict(dict)
+    for expert_id, need_code, topic_slug, level in Specialism.objects.filter(
+        expert_id__in=experts
+    ).values_list("expert_id", "need__code", "topic__slug", "level"):
+        if need_code:
+            needs[expert_id][need_code] = LEVEL_RANK[level]
+        else:
+            topics[expert_id][topic_slug] = LEVEL_RANK[level]
+    return needs, topics
+
+
+def _verified_credentials(experts: Experts) -> dict[int, set[str]]:
+    credentials: dict[int, set[str]] = defaultdict(set)
+    for expert_id, kind in Credential.objects.filter(
+        expert_id__in=experts, status=VerificationStatus.VERIFIED
+    ).values_list("expert_id", "kind"):
+        credentials[expert_id].add(kind)
+    return credentials
+
+
+def _weekly_windows(experts: Experts) -> dict[int, list[tuple[int, int, int]]]:
+    """``(weekday, start minute, end minute)`` of each expert's weekly availability."""
+    windows: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for expert_id, weekday, start, end in AvailabilityWindow.objects.filter(
+        expert_id__in=experts
+    ).values_list("expert_id", "weekday", "start_time", "end_time"):
+        windows[expert_id].append((weekday, _minutes(start), _minutes(end)))
+    return windows
+
+
+def _whole_days_off(experts: Experts, start: date, end: date) -> dict[int, set[date]]:
+    days_off: dict[int, set[date]] = defaultdict(set)
+    for expert_id, day in AvailabilityException.objects.filter(
+        expert_id__in=experts,
+        kind=ExceptionKind.UNAVAILABLE,
+        start_time__isnull=True,
+        date__range=(start, end),
+    ).values_list("expert_id", "date"):
+        days_off[expert_id].add(day)
+    return days_off
 
 
 def ages_of_year_groups(year_groups: Sequence[int]) -> tuple[int, ...]:

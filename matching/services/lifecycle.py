@@ -1,5 +1,7 @@
 """The proposal lifecycle: accept, decline, expire, remind, withdraw."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ def _conflict(proposal_id: int, action: str) -> ConflictError:
 
 def proposal_accept(*, proposal: Proposal, by: User) -> Proposal:
     """``proposed → accepted``: the request becomes ``accepted`` and its other proposals are
-    withdrawn.
+    withdrawn; the school is told, and ``proposal.accepted`` starts scheduling.
 
     Concurrency: the expert's row is locked first, so accepts for one expert queue and each
     counts the ones before it against the monthly capacity; the proposal and the request
@@ -38,41 +40,8 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Proposal:
     now = timezone.now()
     with transaction.atomic():
         expert = ExpertProfile.objects.select_for_update().get(pk=proposal.expert_id)
-        status, expires_at = Proposal.objects.values_list("status", "expires_at").get(
-            pk=proposal.pk
-        )
-        if status != ProposalStatus.PROPOSED:
-            raise _conflict(proposal.pk, "accepted")
-        if expires_at <= now:
-            raise ConflictError("This proposal has expired.", code="proposal_expired")
-        if not expert.accepting_work:
-            raise ConflictError(
-                "Your profile is not accepting work (unverified, suspended or paused).",
-                code="not_accepting_work",
-            )
-        accepted = Proposal.objects.filter(
-            expert=expert,
-            status=ProposalStatus.ACCEPTED,
-            decided_at__gte=selectors.month_start(local_today()),
-        ).count()
-        if accepted >= expert.sessions_per_month:
-            raise ConflictError(
-                f"You have already accepted {accepted} of your {expert.sessions_per_month} "
-                "sessions this month.",
-                code="capacity_full",
-                details={"accepted": accepted, "sessions_per_month": expert.sessions_per_month},
-            )
-        try:
-            with transaction.atomic():
-                moved = Proposal.objects.filter(
-                    pk=proposal.pk, status=ProposalStatus.PROPOSED
-                ).update(status=ProposalStatus.ACCEPTED, decided_at=now, status_changed_at=now)
-        except IntegrityError:
-            moved = 0
-        if moved != 1:
-            raise ConflictError(
-                "Another expert has already accepted this request.", code="already_accepted"
-            )
+        _check_acceptable(proposal, expert, now)
+        _move_to_accepted(proposal, now)
         support_request_transition(
             support_request_id=proposal.request_id,
             to_status=RequestStatus.ACCEPTED,
@@ -94,6 +63,49 @@ def proposal_accept(*, proposal: Proposal, by: User) -> Proposal:
         # Scheduling starts: a worker offers the school slots.
         events.record(Event.PROPOSAL_ACCEPTED, support_request_id=support_request.pk)
     return Proposal.objects.get(pk=proposal.pk)
+
+
+def _check_acceptable(proposal: Proposal, expert: ExpertProfile, now: datetime) -> None:
+    """Still proposed and not expired; the expert accepting work with capacity left this
+    month (the caller holds the expert's lock, so the count includes every earlier accept)."""
+    status, expires_at = Proposal.objects.values_list("status", "expires_at").get(pk=proposal.pk)
+    if status != ProposalStatus.PROPOSED:
+        raise _conflict(proposal.pk, "accepted")
+    if expires_at <= now:
+        raise ConflictError("This proposal has expired.", code="proposal_expired")
+    if not expert.accepting_work:
+        raise ConflictError(
+            "Your profile is not accepting work (unverified, suspended or paused).",
+            code="not_accepting_work",
+        )
+    accepted = Proposal.objects.filter(
+        expert=expert,
+        status=ProposalStatus.ACCEPTED,
+        decided_at__gte=selectors.month_start(local_today()),
+    ).count()
+    if accepted >= expert.sessions_per_month:
+        raise ConflictError(
+            f"You have already accepted {accepted} of your {expert.sessions_per_month} "
+            "sessions this month.",
+            code="capacity_full",
+            details={"accepted": accepted, "sessions_per_month": expert.sessions_per_month},
+        )
+
+
+def _move_to_accepted(proposal: Proposal, now: datetime) -> None:
+    """Compare-and-swap; losing to another expert's accept (or the one-accepted-per-request
+    index catching it) is a 409."""
+    try:
+        with transaction.atomic():
+            moved = Proposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
+                status=ProposalStatus.ACCEPTED, decided_at=now, status_changed_at=now
+            )
+    except IntegrityError:
+        moved = 0
+    if moved != 1:
+        raise ConflictError(
+            "Another expert has already accepted this request.", code="already_accepted"
+        )
 
 
 def proposal_decline(*, proposal: Proposal, by: User, reason: str) -> Proposal:

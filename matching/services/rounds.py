@@ -2,7 +2,10 @@
 
 import time as clock
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, transaction
@@ -33,68 +36,82 @@ def matching_round_run(
     without one become ``unmatched``, each with its reason recorded on the run."""
     policy = selectors.matching_policy_active()
     run = _run_start(policy=policy, trigger=trigger, by=by, objective=objective)
-    started = clock.perf_counter()
-    timings: dict[str, int] = {}
+    watch = _Stopwatch()
     try:
         today = local_today()
-        request_facts, expert_facts, proposed_before = round_facts(policy=policy, today=today)
-        timings["load"] = _ms_since(started)
-        mark = clock.perf_counter()
-        graph = round_graph(
-            policy=policy,
-            today=today,
-            request_facts=request_facts,
-            expert_facts=expert_facts,
-            proposed_before=proposed_before,
-        )
-        timings["candidates"] = _ms_since(mark)
-        mark = clock.perf_counter()
-        assignment = solver.solve_arrays(
-            graph.request_ids,
-            graph.expert_ids,
-            np.rint(graph.scores * SCORE_SCALE).astype(np.int64),
-            {e.id: e.remaining for e in expert_facts},
-            run.objective,
-        )
-        timings["solve"] = _ms_since(mark)
-        mark = clock.perf_counter()
-        matched = _round_write(
-            run=run,
-            policy=policy,
-            today=today,
-            requests={r.id: r for r in request_facts},
-            experts={e.id: e for e in expert_facts},
-            assignment=assignment,
-            graph=graph,
-        )
-        timings["write"] = _ms_since(mark)
+        with watch.stage("load"):
+            request_facts, expert_facts, proposed_before = round_facts(policy=policy, today=today)
+        with watch.stage("candidates"):
+            graph = round_graph(
+                policy=policy,
+                today=today,
+                request_facts=request_facts,
+                expert_facts=expert_facts,
+                proposed_before=proposed_before,
+            )
+        with watch.stage("solve"):
+            assignment = solver.solve_arrays(
+                graph.request_ids,
+                graph.expert_ids,
+                np.rint(graph.scores * SCORE_SCALE).astype(np.int64),
+                {e.id: e.remaining for e in expert_facts},
+                run.objective,
+            )
+        with watch.stage("write"):
+            matched = _round_write(
+                run=run,
+                policy=policy,
+                today=today,
+                requests={r.id: r for r in request_facts},
+                experts={e.id: e for e in expert_facts},
+                assignment=assignment,
+                graph=graph,
+            )
         # What was written, not what was solved: the write skips requests a worker holds
         # (no row for them; the next round serves them) and pairs whose expert filled up.
         unmatched, objective_value = selectors.matching_run_outcome(
             run=run, score_scale=SCORE_SCALE
         )
     except Exception as error:
-        MatchingRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED,
-            finished_at=timezone.now(),
-            duration_ms=_ms_since(started),
-            error=f"{type(error).__name__}: {error}"[:500],
-        )
+        _run_finish(run, watch, RunStatus.FAILED, error=f"{type(error).__name__}: {error}"[:500])
         raise
-    MatchingRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.SUCCEEDED,
-        finished_at=timezone.now(),
-        duration_ms=_ms_since(started),
+    _run_finish(
+        run,
+        watch,
+        RunStatus.SUCCEEDED,
         requests_considered=len(request_facts),
         experts_considered=len(expert_facts),
         candidate_pairs=len(graph),
         matched_count=matched,
         unmatched_count=unmatched,
         objective_value=objective_value,
-        timings_ms=timings,
+        timings_ms=watch.timings,
     )
     run.refresh_from_db()
     return run
+
+
+def _run_finish(run: MatchingRun, watch: "_Stopwatch", status: str, **outcome: Any) -> None:
+    MatchingRun.objects.filter(pk=run.pk).update(
+        status=status, finished_at=timezone.now(), duration_ms=watch.elapsed_ms(), **outcome
+    )
+
+
+class _Stopwatch:
+    """The round's wall clock and each stage's milliseconds (``MatchingRun.timings_ms``)."""
+
+    def __init__(self) -> None:
+        self.started = clock.perf_counter()
+        self.timings: dict[str, int] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        mark = clock.perf_counter()
+        yield
+        self.timings[name] = _ms_since(mark)
+
+    def elapsed_ms(self) -> int:
+        return _ms_since(self.started)
 
 
 def round_facts(

@@ -83,65 +83,82 @@ def slots_offer(
             return []
         if replace:
             live_sessions_cancel(live_offers, by=by, reason="The school asked for other times.")
-        turned_down = Session.objects.filter(
-            request=support_request, status=SessionStatus.CANCELLED, confirmed_at=None
-        ).values_list("starts_at", "ends_at")
-        session_format = _session_format(support_request)
-        query = selectors.slot_query(
+        offered = _offer_free_times(support_request, expert, now=now, by=by)
+        _tell_offered(support_request, expert, offered, replace=replace)
+    return offered
+
+
+def _offer_free_times(
+    support_request: SupportRequest, expert: ExpertProfile, *, now: datetime, by: User | None
+) -> list[Session]:
+    """Finds the times (never one the school turned down) and holds them as offers."""
+    turned_down = Session.objects.filter(
+        request=support_request, status=SessionStatus.CANCELLED, confirmed_at=None
+    ).values_list("starts_at", "ends_at")
+    session_format = _session_format(support_request)
+    query = selectors.slot_query(
+        support_request=support_request,
+        expert=expert,
+        session_format=session_format,
+        now=now,
+        blocked=list(turned_down),
+    )
+    found = slots.find_slots(query)
+    if not found and query.preferred:
+        # None of the school's windows works: offer the expert's next free times.
+        found = slots.find_slots(_without_preferences(query))
+    hold = now + timedelta(days=settings.SCHEDULING["OFFER_HOLD_DAYS"])
+    return [
+        _create_session(
             support_request=support_request,
             expert=expert,
             session_format=session_format,
-            now=now,
-            blocked=list(turned_down),
+            starts_at=slot.start,
+            ends_at=slot.end,
+            status=SessionStatus.OFFERED,
+            # Lapse while the slot still has its minimum notice: confirming it later
+            # would book a session at shorter notice than any offer or booking allows.
+            offered_until=min(hold, slots.notice_deadline(query, slot)),
+            by=by,
         )
-        found = slots.find_slots(query)
-        if not found and query.preferred:
-            # None of the school's windows works: offer the expert's next free times.
-            found = slots.find_slots(_without_preferences(query))
-        hold = now + timedelta(days=settings.SCHEDULING["OFFER_HOLD_DAYS"])
-        offered = [
-            _create_session(
-                support_request=support_request,
-                expert=expert,
-                session_format=session_format,
-                starts_at=slot.start,
-                ends_at=slot.end,
-                status=SessionStatus.OFFERED,
-                # Lapse while the slot still has its minimum notice: confirming it later
-                # would book a session at shorter notice than any offer or booking allows.
-                offered_until=min(hold, slots.notice_deadline(query, slot)),
-                by=by,
-            )
-            for slot in found
-        ]
-        people = school_people(support_request)
-        if offered:
-            times = "\n".join(f"• {spoken_time(s.starts_at)}" for s in offered)
-            notify(
-                users=people,
-                kind=NotificationKind.SLOTS_OFFERED,
-                title=f"Times offered for “{support_request.title}”",
-                body=f"Please confirm one of these times:\n{times}",
-                request_id=support_request.pk,
-            )
-        elif (
-            replace
-            or not Notification.objects.filter(
-                request=support_request,
-                kind=NotificationKind.NO_SLOTS,
-                created_at__gte=support_request.status_changed_at,
-            ).exists()
-        ):
-            # A redelivered task tells nobody twice.
-            notify(
-                users=[*people, expert.user],
-                kind=NotificationKind.NO_SLOTS,
-                title=f"No common time found for “{support_request.title}”",
-                body="The expert's availability and the school's calendar share no time in "
-                "the coming weeks. Add availability or preferred windows and ask again.",
-                request_id=support_request.pk,
-            )
-    return offered
+        for slot in found
+    ]
+
+
+def _tell_offered(
+    support_request: SupportRequest,
+    expert: ExpertProfile,
+    offered: list[Session],
+    *,
+    replace: bool,
+) -> None:
+    """The school hears the times; with none, both sides hear why (once per acceptance: a
+    redelivered task tells nobody twice)."""
+    people = school_people(support_request)
+    if offered:
+        times = "\n".join(f"• {spoken_time(s.starts_at)}" for s in offered)
+        notify(
+            users=people,
+            kind=NotificationKind.SLOTS_OFFERED,
+            title=f"Times offered for “{support_request.title}”",
+            body=f"Please confirm one of these times:\n{times}",
+            request_id=support_request.pk,
+        )
+        return
+    told = Notification.objects.filter(
+        request=support_request,
+        kind=NotificationKind.NO_SLOTS,
+        created_at__gte=support_request.status_changed_at,
+    ).exists()
+    if replace or not told:
+        notify(
+            users=[*people, expert.user],
+            kind=NotificationKind.NO_SLOTS,
+            title=f"No common time found for “{support_request.title}”",
+            body="The expert's availability and the school's calendar share no time in "
+            "the coming weeks. Add availability or preferred windows and ask again.",
+            request_id=support_request.pk,
+        )
 
 
 def _without_preferences(query: slots.SlotQuery) -> slots.SlotQuery:
