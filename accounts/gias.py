@@ -117,25 +117,35 @@ def iter_rows(text: str) -> Iterator[ParsedRow]:
         yield ParsedRow(line, record=record, urn=str(record.urn))
 
 
-def parse_row(row: dict[str, str]) -> SchoolRecord:
-    def text(column: str) -> str:
-        value = (row.get(column) or "").strip()
+class _Cells:
+    """One GIAS row's cells: trimmed text (GIAS's placeholders read as empty), required text,
+    and whole numbers, each failing with the column's name."""
+
+    def __init__(self, row: dict[str, str]) -> None:
+        self.row = row
+
+    def text(self, column: str) -> str:
+        value = (self.row.get(column) or "").strip()
         return "" if value.lower() in constants.GIAS_EMPTY_VALUES else value
 
-    def required(column: str) -> str:
-        value = text(column)
+    def required(self, column: str) -> str:
+        value = self.text(column)
         if not value:
             raise RowError(f"{column} is empty.")
         return value
 
-    def integer(column: str) -> int | None:
-        value = text(column)
+    def integer(self, column: str) -> int | None:
+        value = self.text(column)
         if not value:
             return None
         if not value.isdigit():
             raise RowError(f"{column} must be a whole number, not {value!r}.")
         return int(value)
 
+
+def parse_row(row: dict[str, str]) -> SchoolRecord:
+    cells = _Cells(row)
+    text, required, integer = cells.text, cells.required, cells.integer
     urn_text = required("URN")
     if not urn_text.isdigit():
         raise RowError(f"URN must be a number, not {urn_text!r}.")

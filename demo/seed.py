@@ -9,7 +9,7 @@ kept. Never run in production: the demo users share a known password.
 import math
 import random
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from accounts.models import Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
 from exchange import services
 from exchange.enums import (
+    MANDATORY_QUALIFICATION_FOR_NEED,
     CredentialKind,
     EducationPhase,
     Format,
@@ -246,8 +247,6 @@ def _role_users(password: str) -> list[DemoUser]:
 
 
 def _experts(rng: random.Random, password: str) -> None:
-    needs = {need.code: need for need in Need.objects.all()}
-    topics = {topic.slug: topic for topic in Topic.objects.all()}
     today = timezone.localdate()
     demo_expert = User.objects.get(email=f"expert@{DEMO_DOMAIN}")
     home = School.objects.get(memberships__user=demo_expert, memberships__role=Role.EXPERT)
@@ -262,21 +261,12 @@ def _experts(rng: random.Random, password: str) -> None:
         provided = [p.need_code for p in school.sen_provisions.all()]
         # Outreach teams cover the commonest needs as well as their school's own.
         codes = list(dict.fromkeys([*provided[:2], *rng.sample(COMMON_NEEDS, 2)]))
-        specialisms = [
-            {"need": needs[code], "level": rng.choice([Level.SPECIALIST, Level.LEAD])}
-            for code in codes
-        ]
-        topic_slugs = sorted({slug for code in codes for slug in TOPICS_BY_NEED[code]})
-        specialisms += [
-            {"topic": topics[slug], "level": rng.choice(list(Level))}
-            for slug in rng.sample(topic_slugs, min(2, len(topic_slugs)))
-        ]
-        formats = rng.sample(list(Format), rng.randint(2, 4))
+        specialisms = _specialisms(rng, codes)  # before the other draws: the seed's order
         expert = services.expert_profile_create(
             user=user,
             school=school,
             bio=f"Outreach teacher at {school.name}.",
-            formats=formats,
+            formats=rng.sample(list(Format), rng.randint(2, 4)),
             phases=rng.sample(
                 [EducationPhase.PRIMARY, EducationPhase.SECONDARY], rng.randint(1, 2)
             ),
@@ -286,34 +276,63 @@ def _experts(rng: random.Random, password: str) -> None:
             days_per_term=rng.randint(4, 10),
             specialisms=specialisms,
         )
-        # Most are verified with current safeguarding; a few show the other states.
-        if index % 6 != 5:
-            services.expert_verify(expert=expert)
-        if index % 5 != 4:
-            services.expert_confirm_safeguarding(
-                expert=expert, confirmed_by=user, expires_on=today + timedelta(days=300)
-            )
-        if index == 7:
-            services.expert_profile_update(expert=expert, is_paused=True)
-        qts = services.credential_add(expert=expert, kind=CredentialKind.QTS)
-        services.credentials_set_status(
-            credentials=Credential.objects.filter(pk=qts.pk),
-            status=VerificationStatus.VERIFIED,
-            by=user,
+        _standing(expert, index, by=user, today=today)
+        _credentials(expert, codes, by=user)
+        _availability(rng, expert, index, today=today)
+
+
+def _specialisms(rng: random.Random, codes: list[str]) -> list[dict[str, object]]:
+    """A level in each need, and in two of the topics those needs touch."""
+    needs = {need.code: need for need in Need.objects.filter(code__in=codes)}
+    specialisms: list[dict[str, object]] = [
+        {"need": needs[code], "level": rng.choice([Level.SPECIALIST, Level.LEAD])} for code in codes
+    ]
+    topic_slugs = sorted({slug for code in codes for slug in TOPICS_BY_NEED[code]})
+    chosen = rng.sample(topic_slugs, min(2, len(topic_slugs)))
+    topics = {topic.slug: topic for topic in Topic.objects.filter(slug__in=chosen)}
+    specialisms += [{"topic": topics[slug], "level": rng.choice(list(Level))} for slug in chosen]
+    return specialisms
+
+
+def _standing(expert: ExpertProfile, index: int, *, by: User, today: date) -> None:
+    """Most are verified with current safeguarding; a few show the other states."""
+    if index % 6 != 5:
+        services.expert_verify(expert=expert)
+    if index % 5 != 4:
+        services.expert_confirm_safeguarding(
+            expert=expert, confirmed_by=by, expires_on=today + timedelta(days=300)
         )
-        for code in codes:
-            if code in {"HI", "VI", "MSI"}:
-                kind = {"HI": "mq_hearing", "VI": "mq_vision", "MSI": "mq_multi_sensory"}[code]
-                services.credential_add(expert=expert, kind=kind, title="Mandatory qualification")
-        for weekday in sorted(rng.sample(range(5), rng.randint(1, 3))):
-            start = rng.choice([time(9), time(13)])
-            end = time(12) if start == time(9) else time(15, 30)
-            services.availability_window_create(
-                expert=expert, weekday=weekday, start_time=start, end_time=end
+    if index == 7:
+        services.expert_profile_update(expert=expert, is_paused=True)
+
+
+def _credentials(expert: ExpertProfile, codes: list[str], *, by: User) -> None:
+    """A verified QTS, and the mandatory qualification (unverified) a sensory need asks for."""
+    qts = services.credential_add(expert=expert, kind=CredentialKind.QTS)
+    services.credentials_set_status(
+        credentials=Credential.objects.filter(pk=qts.pk),
+        status=VerificationStatus.VERIFIED,
+        by=by,
+    )
+    for code in codes:
+        if code in MANDATORY_QUALIFICATION_FOR_NEED:
+            services.credential_add(
+                expert=expert,
+                kind=MANDATORY_QUALIFICATION_FOR_NEED[code],
+                title="Mandatory qualification",
             )
-        services.availability_exception_create(
-            expert=expert, date=today + timedelta(days=14 + index), kind="unavailable"
+
+
+def _availability(rng: random.Random, expert: ExpertProfile, index: int, *, today: date) -> None:
+    for weekday in sorted(rng.sample(range(5), rng.randint(1, 3))):
+        start = rng.choice([time(9), time(13)])
+        end = time(12) if start == time(9) else time(15, 30)
+        services.availability_window_create(
+            expert=expert, weekday=weekday, start_time=start, end_time=end
         )
+    services.availability_exception_create(
+        expert=expert, date=today + timedelta(days=14 + index), kind="unavailable"
+    )
 
 
 def _requests(rng: random.Random, password: str) -> None:
