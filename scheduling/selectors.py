@@ -95,6 +95,30 @@ def _location(school: School) -> tuple[int, int] | None:
     return (school.easting, school.northing)
 
 
+def _commitments(
+    expert: ExpertProfile, now: datetime, rules: slots.SlotRules, ignore: Iterable[int]
+) -> list[slots.Commitment]:
+    """The expert's sessions the finder must keep clear of and count towards the limits.
+    Sessions up to a month back count towards the monthly limit; a request's offers are
+    alternatives and count as one session."""
+    return [
+        slots.Commitment(
+            s.starts_at,
+            s.ends_at,
+            _location(s.request.school) if s.format in IN_PERSON_FORMATS else None,
+            offer_of=s.request_id if s.status == SessionStatus.OFFERED else None,
+        )
+        for s in Session.objects.filter(
+            expert=expert,
+            status__in=[*LIVE_SESSION_STATUSES, SessionStatus.COMPLETED],
+            ends_at__gte=now - timedelta(days=31),
+            starts_at__lte=now + timedelta(days=rules.horizon_days + 31),
+        )
+        .exclude(pk__in=list(ignore))
+        .select_related("request__school")
+    ]
+
+
 def slot_query(
     *,
     support_request: SupportRequest,
@@ -124,24 +148,7 @@ def slot_query(
     ):
         window = slots.DatedWindow(exception.date, exception.start_time, exception.end_time)
         (extra if exception.kind == ExceptionKind.EXTRA else unavailable).append(window)
-    # Sessions up to a month back count towards the monthly limit; a request's offers are
-    # alternatives and count as one session.
-    commitments = [
-        slots.Commitment(
-            s.starts_at,
-            s.ends_at,
-            _location(s.request.school) if s.format in IN_PERSON_FORMATS else None,
-            offer_of=s.request_id if s.status == SessionStatus.OFFERED else None,
-        )
-        for s in Session.objects.filter(
-            expert=expert,
-            status__in=[*LIVE_SESSION_STATUSES, "completed"],
-            ends_at__gte=now - timedelta(days=31),
-            starts_at__lte=now + timedelta(days=rules.horizon_days + 31),
-        )
-        .exclude(pk__in=list(ignore_session_ids))
-        .select_related("request__school")
-    ]
+    commitments = _commitments(expert, now, rules, ignore_session_ids)
     commitments += [slots.Commitment(start, end, counts=False) for start, end in blocked]
     if preferred is None:
         preferred = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from math import hypot
@@ -270,6 +271,23 @@ def _group(windows: tuple[DatedWindow, ...]) -> dict[date, list[_Span]]:
     return grouped
 
 
+def _sessions_held(
+    commitments: Iterable[Commitment],
+) -> tuple[Counter[date], Counter[tuple[int, int]]]:
+    """Sessions already held per Monday and per (year, month), by local start date; one
+    request's offers count once in each week and month."""
+    weeks: set[tuple[date, tuple[str, int]]] = set()
+    months: set[tuple[tuple[int, int], tuple[str, int]]] = set()
+    for index, commitment in enumerate(commitments):
+        if not commitment.counts:
+            continue
+        held = commitment.start.astimezone(LONDON).date()
+        whose = ("offer", commitment.offer_of) if commitment.offer_of is not None else ("", index)
+        weeks.add((held - timedelta(days=held.weekday()), whose))
+        months.add(((held.year, held.month), whose))
+    return Counter(week for week, _ in weeks), Counter(month for month, _ in months)
+
+
 def find_slots(query: SlotQuery) -> list[Slot]:
     """The best few slots, at most ``rules.max_slots``: the earliest slot on each of the
     earliest days that have one, skipping days whose week or month is already full.
@@ -290,19 +308,7 @@ def find_slots(query: SlotQuery) -> list[Slot]:
     blocked = _blocked(query)
     ends = [end for _, end in blocked]
 
-    # Sessions already held per Monday and per (year, month), by local start date; one
-    # request's offers count once in each week and month.
-    weeks: set[tuple[date, tuple[str, int]]] = set()
-    months: set[tuple[tuple[int, int], tuple[str, int]]] = set()
-    for index, commitment in enumerate(query.commitments):
-        if not commitment.counts:
-            continue
-        held = commitment.start.astimezone(LONDON).date()
-        whose = ("offer", commitment.offer_of) if commitment.offer_of is not None else ("", index)
-        weeks.add((held - timedelta(days=held.weekday()), whose))
-        months.add(((held.year, held.month), whose))
-    per_week = Counter(week for week, _ in weeks)
-    per_month = Counter(month for month, _ in months)
+    per_week, per_month = _sessions_held(query.commitments)
 
     slots: list[Slot] = []
     for day in _days(query):
