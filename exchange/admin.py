@@ -1,12 +1,11 @@
 from datetime import timedelta
-from typing import cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.admin import acting_admin
 from exchange import services
 from exchange.enums import VerificationStatus
 from exchange.models import (
@@ -24,12 +23,6 @@ from exchange.models import (
     TermCalendar,
     Topic,
 )
-
-
-def _admin(request: HttpRequest) -> User:
-    """Admin views run only for signed-in staff: narrows ``request.user`` for the services."""
-    return cast(User, request.user)
-
 
 # --- taxonomy --------------------------------------------------------------------------------
 
@@ -162,7 +155,7 @@ class ExpertProfileAdmin(admin.ModelAdmin):
                 expert__in=queryset, status=VerificationStatus.PENDING
             ),
             status=VerificationStatus.VERIFIED,
-            by=_admin(request),
+            by=acting_admin(request),
         )
         self.message_user(request, "Pending credentials verified.", messages.SUCCESS)
 
@@ -192,13 +185,13 @@ class CredentialAdmin(admin.ModelAdmin):
     @admin.action(description="Mark the selected credentials verified")
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         services.credentials_set_status(
-            credentials=queryset, status=VerificationStatus.VERIFIED, by=_admin(request)
+            credentials=queryset, status=VerificationStatus.VERIFIED, by=acting_admin(request)
         )
 
     @admin.action(description="Mark the selected credentials rejected")
     def mark_rejected(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         services.credentials_set_status(
-            credentials=queryset, status=VerificationStatus.REJECTED, by=_admin(request)
+            credentials=queryset, status=VerificationStatus.REJECTED, by=acting_admin(request)
         )
 
 

@@ -6,7 +6,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
-from exchange.admin import _admin
+from accounts.admin import acting_admin
 from exchange.constants import LONDON
 from matching import selectors, services
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
@@ -41,7 +41,7 @@ class MatchingPolicyAdmin(admin.ModelAdmin):
             for name in services.POLICY_FIELDS
             if name in form.cleaned_data
         }
-        published = services.matching_policy_publish(by=_admin(request), **values)
+        published = services.matching_policy_publish(by=acting_admin(request), **values)
         # The admin redirects to (and logs) the object it saved: point it at the new version.
         obj.pk, obj.version = published.pk, published.version
 
@@ -59,7 +59,7 @@ class MatchingPolicyAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
             return
-        services.matching_round_request(by=_admin(request))
+        services.matching_round_request(by=acting_admin(request))
         self.message_user(
             request,
             "A matching round is queued; its figures appear under Matching runs when a "
