@@ -1,6 +1,9 @@
-"""Every write in the exchange: expert profiles and availability (``experts``), support
-requests' content (``requests``) and their status (``transitions``). Views validate input
-with a serializer and call exactly one of these; callers import from here."""
+"""The exchange's writes on experts and requests: expert profiles and availability
+(``experts``), support requests' content (``requests``) and their status
+(``transitions``). Views validate input with a serializer and call exactly one of these;
+callers import from here. Notifications are written by ``exchange.notifications``, the
+outbox by ``exchange.outbox``; cancelling a request, which reaches every layer, is
+``scheduling.services.support_request_cancel``."""
 
 from exchange.services.experts import (
     availability_exception_create,
