@@ -1,9 +1,9 @@
 """Who may change what. Visibility is the selectors' job: these run on objects the caller
 can already see, so a refusal here is a 403."""
 
+from accounts.access import caller_scope
 from accounts.enums import Role
 from accounts.models import User
-from accounts.selectors import caller_scope
 from exchange.models import ExpertProfile, SupportRequest
 from exchange.selectors import SCHOOL_REQUEST_ROLES
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from accounts.access import caller_scope
 from accounts.enums import Role, SchoolKind
 from accounts.models import School, User
-from accounts.selectors import caller_scope
 from exchange.models import (
     AvailabilityException,
     AvailabilityWindow,

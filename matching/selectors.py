@@ -23,8 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
+from accounts.access import caller_scope
 from accounts.models import User
-from accounts.selectors import caller_scope
 from exchange.enums import IN_PERSON_FORMATS, LEVEL_RANK, RequestStatus, VerificationStatus
 from exchange.models import (
     FORMAT_FLAGS,

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import caller_scope
+from accounts.access import caller_scope
 from config.filtering import IdFilter, StrictBooleanFilter
 from config.schema import error_response
 from exchange import notifications

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from accounts.access import caller_scope
 from accounts.models import School, User
-from accounts.selectors import caller_scope
 from exchange.enums import IN_PERSON_FORMATS, ExceptionKind
 from exchange.models import (
     AvailabilityException,
