@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.access import caller_scope
 from accounts.models import User
+from exchange.access import SCHOOL_REQUEST_ROLES
 from exchange.enums import IN_PERSON_FORMATS, LEVEL_RANK, RequestStatus, VerificationStatus
 from exchange.models import (
     FORMAT_FLAGS,
@@ -37,7 +38,7 @@ from exchange.models import (
     Specialism,
     SupportRequest,
 )
-from exchange.selectors import SCHOOL_REQUEST_ROLES, closed_days_by_school
+from exchange.selectors import closed_days_by_school
 from matching.enums import ProposalStatus, RunStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats

@@ -20,9 +20,9 @@ from config.filtering import IdFilter, StrictBooleanFilter
 from config.schema import error_response
 from exchange import notifications
 from exchange import selectors as exchange_selectors
+from exchange.access import can_edit_request
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
 from exchange.models import Notification
-from exchange.permissions import can_edit_request
 from exchange.serializers import SupportRequestSerializer, TransitionInputSerializer
 from scheduling import ics, selectors, services
 from scheduling.enums import SessionStatus
@@ -138,7 +138,7 @@ class SessionViewSet(
             exchange_selectors.support_requests_visible_to(user=request.user),
             pk=serializer.validated_data["request"],
         )
-        if not can_edit_request(request.user, support_request):
+        if not can_edit_request(caller_scope(user=request.user), support_request):
             raise PermissionDenied("Only the requesting school can book its sessions.")
         starts_at = serializer.validated_data["starts_at"]
         services.validate_start(starts_at)
@@ -269,7 +269,7 @@ class SlotOfferViewSet(CallerScopeContextMixin, mixins.ListModelMixin, viewsets.
     )
     def create(self, request: Request, request_pk: str) -> Response:
         support_request = self._request()
-        if not can_edit_request(request.user, support_request):
+        if not can_edit_request(caller_scope(user=request.user), support_request):
             raise PermissionDenied("Only the requesting school can ask for other times.")
         services.slots_offer(support_request_id=support_request.pk, by=request.user, replace=True)
         data = self.get_serializer(self.get_queryset(), many=True).data

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.access import caller_scope
 from accounts.models import School, User
+from exchange.access import SCHOOL_REQUEST_ROLES
 from exchange.enums import IN_PERSON_FORMATS, ExceptionKind
 from exchange.models import (
     AvailabilityException,
@@ -19,7 +20,7 @@ from exchange.models import (
     SupportRequest,
 )
 from exchange.notifications import Attachment
-from exchange.selectors import SCHOOL_REQUEST_ROLES, closed_days
+from exchange.selectors import closed_days
 from scheduling import ics, slots
 from scheduling.enums import LIVE_SESSION_STATUSES, SessionStatus
 from scheduling.models import Session

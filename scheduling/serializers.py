@@ -4,8 +4,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import SchoolSummarySerializer
+from exchange.access import SCHOOL_REQUEST_ROLES
 from exchange.models import Notification
-from exchange.selectors import SCHOOL_REQUEST_ROLES
 from scheduling.models import Session, SessionChange
 
 PRIVATE = "Shown to the two sides and admins only (empty for trust coordinators)."
