@@ -4,8 +4,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import SchoolSummarySerializer
-from exchange.access import SCHOOL_REQUEST_ROLES
 from exchange.models import Notification
+from scheduling import access
 from scheduling.models import Session, SessionChange
 
 PRIVATE = "Shown to the two sides and admins only (empty for trust coordinators)."
@@ -89,13 +89,7 @@ class SessionSerializer(serializers.ModelSerializer):
         """People's names and addresses are for the session's two sides and admins: the
         view puts the caller's scope in the context, read once per request."""
         scope = self.context.get("scope")
-        if scope is None:
-            return False
-        return (
-            scope.is_admin
-            or session.expert.user_id == scope.user.pk
-            or session.request.school_id in scope.schools(*SCHOOL_REQUEST_ROLES)
-        )
+        return scope is not None and access.sees_session_people(scope, session)
 
     def get_ics_url(self, session: Session) -> str:
         return f"/api/v1/sessions/{session.pk}/ics"
