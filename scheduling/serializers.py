@@ -86,8 +86,9 @@ class SessionSerializer(serializers.ModelSerializer):
         return data
 
     def _sees_people(self, session: Session) -> bool:
-        """People's names and addresses are for the session's two sides and admins: the
-        view puts the caller's scope in the context, read once per request."""
+        """People's names and addresses are for the session's two sides and admins
+        (``access.sees_session_people``): the view puts the caller's scope in the context,
+        so the memberships are read at most once per request, not once per session."""
         scope = self.context.get("scope")
         return scope is not None and access.sees_session_people(scope, session)
 
