@@ -9,8 +9,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.access import caller_scope
 from config.schema import error_response
-from exchange import permissions, selectors, services
+from exchange import access, selectors, services
 from exchange.filters import ExpertFilter, SupportRequestFilter
 from exchange.models import (
     AvailabilityException,
@@ -78,9 +79,7 @@ class TopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 def _render_expert(request: Request, expert: ExpertProfile, **kwargs: object) -> Response:
-    private = permissions.can_edit_expert(
-        request.user, expert
-    ) or permissions.can_confirm_safeguarding(request.user, expert)
+    private = access.sees_expert_personal_details(caller_scope(user=request.user), expert)
     serializer_class = ExpertPrivateSerializer if private else ExpertSerializer
     return Response(serializer_class(expert).data, **kwargs)  # type: ignore[arg-type]
 
@@ -180,7 +179,7 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"], url_path="confirm-safeguarding")
     def confirm_safeguarding(self, request: Request, pk: str) -> Response:
         expert = self.get_object()
-        if not permissions.can_confirm_safeguarding(request.user, expert):
+        if not access.can_confirm_safeguarding(caller_scope(user=request.user), expert):
             raise PermissionDenied("Only the expert's employer (its SENCO) can confirm this.")
         serializer = SafeguardingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -191,7 +190,7 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def _own_expert(self) -> ExpertProfile:
         expert = self.get_object()
-        if not permissions.can_edit_expert(self.request.user, expert):
+        if not access.can_edit_expert(caller_scope(user=self.request.user), expert):
             raise PermissionDenied("Only the expert can change their profile.")
         return expert
 
@@ -210,7 +209,7 @@ class _ExpertChildViewSet(viewsets.GenericViewSet):
 
     def get_writable_expert(self) -> ExpertProfile:
         expert = self.get_expert()
-        if not permissions.can_edit_expert(self.request.user, expert):
+        if not access.can_edit_expert(caller_scope(user=self.request.user), expert):
             raise PermissionDenied("Only the expert can change this.")
         return expert
 
@@ -363,14 +362,14 @@ class SupportRequestViewSet(
 
     def _editable(self) -> SupportRequest:
         support_request = self.get_object()
-        if not permissions.can_edit_request(self.request.user, support_request):
+        if not access.can_edit_request(caller_scope(user=self.request.user), support_request):
             raise PermissionDenied("Only the school's staff can change this request.")
         return support_request
 
     def _move(self, service: Callable[..., SupportRequest]) -> Response:
         """A SENCO's transition: check the role, validate the reason, call the service."""
         support_request = self.get_object()
-        if not permissions.can_move_request(self.request.user, support_request):
+        if not access.can_move_request(caller_scope(user=self.request.user), support_request):
             raise PermissionDenied("Only the school's SENCO can do this.")
         serializer = TransitionInputSerializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
@@ -473,5 +472,6 @@ class SupportRequestViewSet(
     def history(self, request: Request, pk: str) -> Response:
         support_request = self.get_object()
         changes = selectors.status_history_of(support_request=support_request)
-        context = {"show_people": permissions.sees_school_people(request.user, support_request)}
+        scope = caller_scope(user=request.user)
+        context = {"show_people": access.sees_school_people(scope, support_request)}
         return Response(StatusChangeSerializer(changes, many=True, context=context).data)

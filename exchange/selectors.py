@@ -1,15 +1,16 @@
-"""Reads scoped to the caller (every exchange queryset the API serves starts here), and the
-term calendars' closed days."""
+"""Reads scoped to the caller (every exchange queryset the API serves starts here; who sees
+what is ``exchange.access``), and the term calendars' closed days."""
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.enums import Role, SchoolKind
+from accounts.access import caller_scope
+from accounts.enums import SchoolKind
 from accounts.models import School, User
-from accounts.selectors import caller_scope
+from exchange import access
 from exchange.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -25,7 +26,6 @@ from exchange.models import (
     Topic,
 )
 
-SCHOOL_REQUEST_ROLES = (Role.SCHOOL_STAFF, Role.SENCO)
 REQUESTING_SCHOOL_KINDS = (SchoolKind.MAINSTREAM, SchoolKind.MAINSTREAM_RESOURCED)
 
 
@@ -38,25 +38,15 @@ def topics_list(*, include_inactive: bool = False) -> QuerySet[Topic]:
 
 
 def experts_visible_to(*, user: User) -> QuerySet[ExpertProfile]:
-    """Verified, unsuspended experts form the directory every signed-in user may browse.
-
-    An expert always sees their own profile; the SENCO of an expert's home school (the
-    employer, who confirms safeguarding) sees the school's experts; admins see all.
-    """
+    """The expert profiles the caller sees (``access.expert_visibility``), with their
+    specialisms and credentials."""
     experts = ExpertProfile.objects.select_related(
         "user", "school__local_authority", "school__trust"
     ).prefetch_related(
         Prefetch("specialisms", queryset=Specialism.objects.select_related("need", "topic")),
         Prefetch("credentials", queryset=Credential.objects.all()),
     )
-    scope = caller_scope(user=user)
-    if scope.is_admin:
-        return experts
-    return experts.filter(
-        Q(is_verified=True, is_suspended=False)
-        | Q(user_id=user.pk)
-        | Q(school_id__in=scope.schools(Role.SENCO))
-    )
+    return experts.filter(access.expert_visibility(caller_scope(user=user)))
 
 
 def expert_of(*, user: User) -> ExpertProfile | None:
@@ -76,23 +66,11 @@ def credentials_of(*, expert: ExpertProfile) -> QuerySet[Credential]:
 
 
 def support_requests_visible_to(*, user: User) -> QuerySet[SupportRequest]:
-    """Staff and SENCOs see their schools' requests; trust coordinators read their trusts'
-    schools' requests; experts the requests proposed to them; admins see all."""
+    """The support requests the caller sees (``access.request_visibility``)."""
     requests = SupportRequest.objects.select_related(
         "school__local_authority", "school__trust", "primary_need"
     ).prefetch_related("needs", "topics", "preferred_windows")
-    scope = caller_scope(user=user)
-    if scope.is_admin:
-        return requests
-    return requests.filter(
-        Q(school_id__in=scope.schools(*SCHOOL_REQUEST_ROLES))
-        | Q(school__trust_id__in=scope.trust_ids)
-        # Matching's proposals, read through their reverse relation: matching builds on the
-        # exchange, so the exchange names its tables only by relation.
-        | Exists(
-            SupportRequest.objects.filter(pk=OuterRef("pk"), proposals__expert__user_id=user.pk)
-        )
-    )
+    return requests.filter(access.request_visibility(caller_scope(user=user)))
 
 
 def status_history_of(*, support_request: SupportRequest) -> QuerySet[StatusChange]:
@@ -103,19 +81,19 @@ def schools_for_requests(*, user: User) -> QuerySet[School]:
     """Mainstream schools (with or without a resourced provision) where the user is staff or
     SENCO: the schools that may raise support requests. Platform admins raise none."""
     return School.objects.filter(
-        urn__in=caller_scope(user=user).schools(*SCHOOL_REQUEST_ROLES),
+        urn__in=access.schools_acted_for(caller_scope(user=user)),
         kind__in=REQUESTING_SCHOOL_KINDS,
         is_active=True,
     )
 
 
 def schools_for_expert_profile(*, user: User) -> QuerySet[School]:
-    """Schools where the user holds an expert role (an expert profile's home school)."""
-    return School.objects.filter(urn__in=caller_scope(user=user).schools(Role.EXPERT))
+    """Schools where the user may register an expert profile (``access.expert_home_schools``)."""
+    return School.objects.filter(urn__in=access.expert_home_schools(caller_scope(user=user)))
 
 
 def notifications_of(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user)
+    return Notification.objects.filter(access.notification_visibility(caller_scope(user=user)))
 
 
 # --- calendars --------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import caller_scope
 from config.filtering import IdFilter
 from config.schema import error_response
 from exchange import selectors as exchange_selectors
-from matching import selectors, services
+from matching import access, selectors, services
 from matching.enums import ProposalStatus
 from matching.models import MatchingRun, Proposal, UnmatchedRequest
 from matching.serializers import (
@@ -56,7 +57,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def _own_proposal(self) -> Proposal:
         proposal = self.get_object()
-        if proposal.expert.user_id != self.request.user.pk:
+        if not access.can_answer_proposal(caller_scope(user=self.request.user), proposal):
             raise PermissionDenied("Only the proposed expert can answer a proposal.")
         return proposal
 

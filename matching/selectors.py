@@ -22,8 +22,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
+from accounts.access import caller_scope
 from accounts.models import User
-from accounts.selectors import caller_scope
 from exchange.constants import LONDON, MAX_TRAVEL_KM
 from exchange.enums import (
     IN_PERSON_FORMATS,
@@ -43,7 +43,8 @@ from exchange.models import (
     Specialism,
     SupportRequest,
 )
-from exchange.selectors import SCHOOL_REQUEST_ROLES, closed_days_by_school
+from exchange.selectors import closed_days_by_school
+from matching import access
 from matching.enums import ProposalStatus, RunStatus
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.scoring import Exclusion, ExpertFacts, RequestFacts, acceptable_formats
@@ -480,19 +481,11 @@ def waiting_requests() -> QuerySet[SupportRequest]:
 
 
 def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
-    """An expert sees the proposals made to them; the requesting school's staff and SENCOs,
-    and its trust's coordinators, see the proposals for its requests; admins see all."""
+    """The proposals the caller sees (``access.proposal_visibility``), with their requests."""
     proposals = Proposal.objects.select_related(
         "expert__school", "request__school", "request__primary_need", "policy"
     ).prefetch_related("request__needs", "request__topics", "request__preferred_windows")
-    scope = caller_scope(user=user)
-    if scope.is_admin:
-        return proposals
-    return proposals.filter(
-        Q(expert__user_id=user.pk)
-        | Q(request__school_id__in=scope.schools(*SCHOOL_REQUEST_ROLES))
-        | Q(request__school__trust_id__in=scope.trust_ids)
-    )
+    return proposals.filter(access.proposal_visibility(caller_scope(user=user)))
 
 
 def proposals_of_request(*, support_request: SupportRequest, user: User) -> QuerySet[Proposal]:
@@ -501,7 +494,8 @@ def proposals_of_request(*, support_request: SupportRequest, user: User) -> Quer
 
 def expert_inbox(*, user: User) -> QuerySet[Proposal]:
     """The proposals made to the caller as an expert."""
-    return proposals_visible_to(user=user).filter(expert__user_id=user.pk)
+    inbox = access.proposals_made_to_caller(caller_scope(user=user))
+    return proposals_visible_to(user=user).filter(inbox)
 
 
 def matching_policies() -> QuerySet[MatchingPolicy]:

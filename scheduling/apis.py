@@ -15,16 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import caller_scope
+from accounts.access import caller_scope
 from config.filtering import IdFilter, StrictBooleanFilter
 from config.schema import error_response
 from exchange import notifications
 from exchange import selectors as exchange_selectors
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
 from exchange.models import Notification
-from exchange.permissions import can_edit_request
 from exchange.serializers import SupportRequestSerializer, TransitionInputSerializer
-from scheduling import ics, selectors, services
+from scheduling import access, ics, selectors, services
 from scheduling.enums import SessionStatus
 from scheduling.models import Session, SessionChange
 from scheduling.serializers import (
@@ -112,13 +111,13 @@ class SessionViewSet(
 
     def _for_school(self) -> Session:
         session = self.get_object()
-        if not selectors.is_school_side(self.request.user, session):
+        if not access.is_school_side(caller_scope(user=self.request.user), session):
             raise PermissionDenied("Only the requesting school can do this.")
         return session
 
     def _for_party(self) -> Session:
         session = self.get_object()
-        if not selectors.is_party(self.request.user, session):
+        if not access.is_party(caller_scope(user=self.request.user), session):
             raise PermissionDenied("Only the school or the expert can change a session.")
         return session
 
@@ -138,7 +137,7 @@ class SessionViewSet(
             exchange_selectors.support_requests_visible_to(user=request.user),
             pk=serializer.validated_data["request"],
         )
-        if not can_edit_request(request.user, support_request):
+        if not access.can_schedule_request(caller_scope(user=request.user), support_request):
             raise PermissionDenied("Only the requesting school can book its sessions.")
         starts_at = serializer.validated_data["starts_at"]
         services.validate_start(starts_at)
@@ -269,7 +268,7 @@ class SlotOfferViewSet(CallerScopeContextMixin, mixins.ListModelMixin, viewsets.
     )
     def create(self, request: Request, request_pk: str) -> Response:
         support_request = self._request()
-        if not can_edit_request(request.user, support_request):
+        if not access.can_schedule_request(caller_scope(user=request.user), support_request):
             raise PermissionDenied("Only the requesting school can ask for other times.")
         services.slots_offer(support_request_id=support_request.pk, by=request.user, replace=True)
         data = self.get_serializer(self.get_queryset(), many=True).data

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from accounts.access import caller_scope
 from accounts.models import School, User
-from accounts.selectors import caller_scope
 from exchange.constants import LONDON
 from exchange.enums import IN_PERSON_FORMATS, ExceptionKind
 from exchange.models import (
@@ -20,37 +20,18 @@ from exchange.models import (
     SupportRequest,
 )
 from exchange.notifications import Attachment
-from exchange.selectors import SCHOOL_REQUEST_ROLES, closed_days
-from scheduling import ics, slots
+from exchange.selectors import closed_days
+from scheduling import access, ics, slots
 from scheduling.enums import LIVE_SESSION_STATUSES, SessionStatus
 from scheduling.models import Session
 
 
 def sessions_visible_to(*, user: User) -> QuerySet[Session]:
-    """The requesting school's staff and SENCOs, its trust's coordinators, the session's
-    expert, and admins."""
+    """The sessions the caller sees (``access.session_visibility``), with their people."""
     sessions = Session.objects.select_related(
         "request__school", "expert__user", "expert__school"
     ).prefetch_related("attendees")
-    scope = caller_scope(user=user)
-    if scope.is_admin:
-        return sessions
-    return sessions.filter(
-        Q(request__school_id__in=scope.schools(*SCHOOL_REQUEST_ROLES))
-        | Q(request__school__trust_id__in=scope.trust_ids)
-        | Q(expert__user_id=user.pk)
-    )
-
-
-def is_school_side(user: User, session: Session) -> bool:
-    """Staff and SENCOs of the requesting school (and admins) act for the school."""
-    scope = caller_scope(user=user)
-    return scope.is_admin or session.request.school_id in scope.schools(*SCHOOL_REQUEST_ROLES)
-
-
-def is_party(user: User, session: Session) -> bool:
-    """Either side of a session: the school's people or the expert."""
-    return session.expert.user_id == user.pk or is_school_side(user, session)
+    return sessions.filter(access.session_visibility(caller_scope(user=user)))
 
 
 def calendar_sessions_of(*, user: User) -> QuerySet[Session]:

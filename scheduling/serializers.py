@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.models import User
 from accounts.serializers import SchoolSummarySerializer
 from exchange.models import Notification
-from exchange.selectors import SCHOOL_REQUEST_ROLES
+from scheduling import access
 from scheduling.models import Session, SessionChange
 
 PRIVATE = "Shown to the two sides and admins only (empty for trust coordinators)."
@@ -86,16 +86,11 @@ class SessionSerializer(serializers.ModelSerializer):
         return data
 
     def _sees_people(self, session: Session) -> bool:
-        """People's names and addresses are for the session's two sides and admins: the
-        view puts the caller's scope in the context, read once per request."""
+        """People's names and addresses are for the session's two sides and admins
+        (``access.sees_session_people``): the view puts the caller's scope in the context,
+        so the memberships are read at most once per request, not once per session."""
         scope = self.context.get("scope")
-        if scope is None:
-            return False
-        return (
-            scope.is_admin
-            or session.expert.user_id == scope.user.pk
-            or session.request.school_id in scope.schools(*SCHOOL_REQUEST_ROLES)
-        )
+        return scope is not None and access.sees_session_people(scope, session)
 
     def get_ics_url(self, session: Session) -> str:
         return f"/api/v1/sessions/{session.pk}/ics"

@@ -1,0 +1,127 @@
+"""Who may see and do what in the exchange: expert profiles, support requests, notifications.
+
+The ``…_visibility`` conditions scope the selectors' querysets: what they leave out is 404.
+The predicates run on objects the caller can already see, so a refusal is a 403. Platform
+admins see and may do everything, except raise requests or register expert profiles (those
+need a membership).
+
+Experts
+- see: verified, unsuspended experts, every signed-in user; a profile, its expert; a school's
+  experts, its SENCO (the employer, who confirms safeguarding).
+- change the profile, its availability and credentials: the expert.
+- confirm safeguarding: the SENCO of the expert's home school.
+- personal details (name, email, safeguarding dates): whoever may change or confirm.
+- register a profile: at a school where the user holds the expert role.
+
+Support requests
+- see: the school's staff and SENCOs (the school's side); its trust's coordinators (read
+  only); the experts it was proposed to.
+- raise: the school's side, for its school.
+- edit or delete a draft: the school's side.
+- submit, cancel, close: the school's SENCO.
+- see who moved it (``changed_by``): the school's side.
+
+Notifications: their own user only.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.access import CallerScope
+from accounts.enums import Role
+from exchange.models import ExpertProfile, SupportRequest
+
+SCHOOL_REQUEST_ROLES = (Role.SCHOOL_STAFF, Role.SENCO)
+
+
+# --- experts -----------------------------------------------------------------------------------
+
+
+def expert_visibility(scope: CallerScope) -> Q:
+    """The expert profiles the caller sees."""
+    if scope.is_admin:
+        return Q()
+    return (
+        Q(is_verified=True, is_suspended=False)
+        | Q(user_id=scope.user.pk)
+        | Q(school_id__in=scope.schools(Role.SENCO))
+    )
+
+
+def can_edit_expert(scope: CallerScope, expert: ExpertProfile) -> bool:
+    """The expert (and admins) change the profile, its availability and credentials."""
+    return expert.user_id == scope.user.pk or scope.is_admin
+
+
+def can_confirm_safeguarding(scope: CallerScope, expert: ExpertProfile) -> bool:
+    """The employer confirms: the SENCO of the expert's home school, or an admin."""
+    return scope.is_admin or expert.school_id in scope.schools(Role.SENCO)
+
+
+def sees_expert_personal_details(scope: CallerScope, expert: ExpertProfile) -> bool:
+    """The expert, their employer's SENCO and admins."""
+    return can_edit_expert(scope, expert) or can_confirm_safeguarding(scope, expert)
+
+
+def expert_home_schools(scope: CallerScope) -> set[int]:
+    """The schools where the caller may register an expert profile: where they hold the
+    expert role."""
+    return scope.schools(Role.EXPERT)
+
+
+# --- support requests --------------------------------------------------------------------------
+
+
+def schools_acted_for(scope: CallerScope) -> set[int]:
+    """The schools whose requests the caller acts for (the school's side): where they are
+    staff or SENCO."""
+    return scope.schools(*SCHOOL_REQUEST_ROLES)
+
+
+def request_readers(scope: CallerScope, prefix: str = "") -> Q:
+    """Requests the caller reads through a membership: their schools' (the school's side)
+    and their coordinated trusts' schools'. ``prefix`` applies it across a relation
+    (``"request__"``), for what hangs off a request (proposals, sessions)."""
+    return Q(**{f"{prefix}school_id__in": schools_acted_for(scope)}) | Q(
+        **{f"{prefix}school__trust_id__in": scope.trust_ids}
+    )
+
+
+def request_visibility(scope: CallerScope) -> Q:
+    """The support requests the caller sees: through a membership, or as an expert they were
+    proposed to."""
+    if scope.is_admin:
+        return Q()
+    # Matching's proposals, read through their reverse relation: matching builds on the
+    # exchange, so the exchange names its tables only by relation.
+    proposed_to_caller = Exists(
+        SupportRequest.objects.filter(pk=OuterRef("pk"), proposals__expert__user_id=scope.user.pk)
+    )
+    return request_readers(scope) | Q(proposed_to_caller)
+
+
+def acts_for_school(scope: CallerScope, school_id: int) -> bool:
+    """The school's side: its staff and SENCOs, and admins."""
+    return scope.is_admin or school_id in schools_acted_for(scope)
+
+
+def can_edit_request(scope: CallerScope, support_request: SupportRequest) -> bool:
+    """Editing and deleting a draft belong to the school's side."""
+    return acts_for_school(scope, support_request.school_id)
+
+
+def can_move_request(scope: CallerScope, support_request: SupportRequest) -> bool:
+    """Submitting, cancelling and closing belong to the school's SENCO."""
+    return scope.is_admin or support_request.school_id in scope.schools(Role.SENCO)
+
+
+def sees_school_people(scope: CallerScope, support_request: SupportRequest) -> bool:
+    """Staff names are shown only to the request's own school and admins."""
+    return acts_for_school(scope, support_request.school_id)
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+def notification_visibility(scope: CallerScope) -> Q:
+    """Everyone sees only their own notifications (admins too)."""
+    return Q(user_id=scope.user.pk)

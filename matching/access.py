@@ -1,0 +1,31 @@
+"""Who may see and do what with matching's proposals.
+
+- see a proposal: the expert it was made to; the requesting school's staff and SENCOs and
+  its trust's coordinators (``exchange.access.request_readers``); admins.
+- accept or decline it: the expert it was made to, only.
+- matching rounds and the matching policy: platform admins only (DRF's ``IsAdminUser`` on
+  the views).
+"""
+
+from django.db.models import Q
+
+from accounts.access import CallerScope
+from exchange.access import request_readers
+from matching.models import Proposal
+
+
+def proposals_made_to_caller(scope: CallerScope) -> Q:
+    """The caller's inbox as an expert: the proposals made to them."""
+    return Q(expert__user_id=scope.user.pk)
+
+
+def proposal_visibility(scope: CallerScope) -> Q:
+    """The proposals the caller sees."""
+    if scope.is_admin:
+        return Q()
+    return proposals_made_to_caller(scope) | request_readers(scope, "request__")
+
+
+def can_answer_proposal(scope: CallerScope, proposal: Proposal) -> bool:
+    """Only the proposed expert accepts or declines (not even an admin)."""
+    return proposal.expert.user_id == scope.user.pk
