@@ -43,7 +43,7 @@ router.register(
 )
 router.register("proposals", matching_apis.ProposalViewSet, basename="proposal")
 router.register("sessions", scheduling_apis.SessionViewSet, basename="session")
-router.register("notifications", scheduling_apis.NotificationViewSet, basename="notification")
+router.register("notifications", exchange_apis.NotificationViewSet, basename="notification")
 router.register("matching-runs", matching_apis.MatchingRunViewSet, basename="matching-run")
 router.register(
     "matching-policy/versions",

@@ -2,7 +2,12 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -11,14 +16,15 @@ from rest_framework.response import Response
 
 from accounts.access import caller_scope
 from config.schema import error_response
-from exchange import access, selectors, services
-from exchange.filters import ExpertFilter, SupportRequestFilter
+from exchange import access, notifications, selectors, services
+from exchange.filters import ExpertFilter, NotificationFilter, SupportRequestFilter
 from exchange.models import (
     AvailabilityException,
     AvailabilityWindow,
     Credential,
     ExpertProfile,
     Need,
+    Notification,
     SupportRequest,
     Topic,
 )
@@ -33,6 +39,7 @@ from exchange.serializers import (
     ExpertProfileInputSerializer,
     ExpertSerializer,
     NeedSerializer,
+    NotificationSerializer,
     SafeguardingInputSerializer,
     StatusChangeSerializer,
     SupportRequestInputSerializer,
@@ -475,3 +482,36 @@ class SupportRequestViewSet(
         scope = caller_scope(user=request.user)
         context = {"show_people": access.sees_school_people(scope, support_request)}
         return Response(StatusChangeSerializer(changes, many=True, context=context).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="My notifications, newest first"),
+    retrieve=extend_schema(summary="Retrieve a notification"),
+)
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Notification.objects.none()
+        return selectors.notifications_of(user=self.request.user)
+
+    @extend_schema(summary="Mark a notification read", request=None)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = notifications.notification_mark_read(notification=self.get_object())
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(
+        summary="Mark all my notifications read",
+        request=None,
+        responses={204: OpenApiResponse(description="Done.")},
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
+    def read_all(self, request: Request) -> Response:
+        notifications.notifications_mark_all_read(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

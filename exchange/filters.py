@@ -7,7 +7,14 @@ from accounts.constants import NEED_CODES
 from accounts.models import School
 from config.filtering import IdFilter, StrictBooleanFilter
 from exchange.enums import LEVEL_RANK, EducationPhase, Format, Level, Urgency
-from exchange.models import ACCEPTING_WORK, FORMAT_FLAGS, PHASE_FLAGS, ExpertProfile, SupportRequest
+from exchange.models import (
+    ACCEPTING_WORK,
+    FORMAT_FLAGS,
+    PHASE_FLAGS,
+    ExpertProfile,
+    Notification,
+    SupportRequest,
+)
 
 NEED_CHOICES = [(code, code) for code in NEED_CODES]
 
@@ -126,3 +133,11 @@ class SupportRequestFilter(django_filters.FilterSet):
         # A subquery, not a join: a request with several matching rows is listed once.
         matching = SupportRequest.objects.filter(**{name: value}).values("pk")
         return queryset.filter(pk__in=matching)
+
+
+class NotificationFilter(django_filters.FilterSet):
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields = ["kind"]

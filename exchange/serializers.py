@@ -14,6 +14,7 @@ from exchange.models import (
     Credential,
     ExpertProfile,
     Need,
+    Notification,
     PreferredWindow,
     Specialism,
     StatusChange,
@@ -407,3 +408,12 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         if not self.context.get("show_people") or change.changed_by is None:
             return None
         return change.changed_by.full_name or change.changed_by.email
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    request = serializers.IntegerField(source="request_id", allow_null=True)
+    session = serializers.IntegerField(source="session_id", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "request", "session", "created_at", "read_at"]

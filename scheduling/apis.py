@@ -16,12 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import caller_scope
-from config.filtering import IdFilter, StrictBooleanFilter
+from config.filtering import IdFilter
 from config.schema import error_response
-from exchange import notifications
 from exchange import selectors as exchange_selectors
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
-from exchange.models import Notification
 from exchange.serializers import SupportRequestSerializer, TransitionInputSerializer
 from scheduling import access, ics, selectors, services
 from scheduling.enums import SessionStatus
@@ -29,7 +27,6 @@ from scheduling.models import Session, SessionChange
 from scheduling.serializers import (
     BookInputSerializer,
     CalendarFeedSerializer,
-    NotificationSerializer,
     ReasonInputSerializer,
     RescheduleInputSerializer,
     SessionSerializer,
@@ -273,47 +270,6 @@ class SlotOfferViewSet(CallerScopeContextMixin, mixins.ListModelMixin, viewsets.
         services.slots_offer(support_request_id=support_request.pk, by=request.user, replace=True)
         data = self.get_serializer(self.get_queryset(), many=True).data
         return Response(data, status=status.HTTP_201_CREATED)
-
-
-class NotificationFilter(django_filters.FilterSet):
-    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
-
-    class Meta:
-        model = Notification
-        fields = ["kind"]
-
-
-@extend_schema_view(
-    list=extend_schema(summary="My notifications, newest first"),
-    retrieve=extend_schema(summary="Retrieve a notification"),
-)
-class NotificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    serializer_class = NotificationSerializer
-    filterset_class = NotificationFilter
-    ordering = ["-created_at", "-id"]
-
-    def get_queryset(self) -> QuerySet[Notification]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Notification.objects.none()
-        return exchange_selectors.notifications_of(user=self.request.user)
-
-    @extend_schema(summary="Mark a notification read", request=None)
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
-        notification = notifications.notification_mark_read(notification=self.get_object())
-        return Response(NotificationSerializer(notification).data)
-
-    @extend_schema(
-        summary="Mark all my notifications read",
-        request=None,
-        responses={204: OpenApiResponse(description="Done.")},
-    )
-    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
-    def read_all(self, request: Request) -> Response:
-        notifications.notifications_mark_all_read(user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CalendarFeedView(APIView):

@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import SchoolSummarySerializer
-from exchange.models import Notification
 from scheduling import access
 from scheduling.models import Session, SessionChange
 
@@ -110,15 +109,6 @@ class RescheduleInputSerializer(serializers.Serializer):
 
 class ReasonInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    request = serializers.IntegerField(source="request_id", allow_null=True)
-    session = serializers.IntegerField(source="session_id", allow_null=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "request", "session", "created_at", "read_at"]
 
 
 class CalendarFeedSerializer(serializers.Serializer):
