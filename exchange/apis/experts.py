@@ -1,10 +1,9 @@
-from collections.abc import Callable
+"""Expert profiles, the directory, and an expert's availability and credentials."""
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -16,17 +15,13 @@ from rest_framework.response import Response
 
 from accounts.access import caller_scope
 from config.schema import error_response
-from exchange import access, notifications, selectors, services
-from exchange.filters import ExpertFilter, NotificationFilter, SupportRequestFilter
+from exchange import access, selectors, services
+from exchange.filters import ExpertFilter
 from exchange.models import (
     AvailabilityException,
     AvailabilityWindow,
     Credential,
     ExpertProfile,
-    Need,
-    Notification,
-    SupportRequest,
-    Topic,
 )
 from exchange.serializers import (
     AvailabilityExceptionInputSerializer,
@@ -38,51 +33,10 @@ from exchange.serializers import (
     ExpertPrivateSerializer,
     ExpertProfileInputSerializer,
     ExpertSerializer,
-    NeedSerializer,
-    NotificationSerializer,
     SafeguardingInputSerializer,
-    StatusChangeSerializer,
-    SupportRequestInputSerializer,
-    SupportRequestSerializer,
-    TopicSerializer,
-    TransitionInputSerializer,
 )
 
 CONFLICT = {409: error_response(409)}
-
-
-# --- taxonomy --------------------------------------------------------------------------------
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List SEN need codes", tags=["taxonomy"]),
-    retrieve=extend_schema(summary="Retrieve a need by code", tags=["taxonomy"]),
-)
-class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = NeedSerializer
-    lookup_field = "code"
-    pagination_class = None  # a fixed list of twelve
-    filter_backends: list = []
-
-    def get_queryset(self) -> QuerySet[Need]:
-        return selectors.needs_list()
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List topics", tags=["taxonomy"]),
-    retrieve=extend_schema(summary="Retrieve a topic by slug", tags=["taxonomy"]),
-)
-class TopicViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = TopicSerializer
-    lookup_field = "slug"
-    search_fields = ["name", "description"]
-    ordering_fields = ["name"]
-
-    def get_queryset(self) -> QuerySet[Topic]:
-        return selectors.topics_list()
-
-
-# --- experts ---------------------------------------------------------------------------------
 
 
 def _render_expert(request: Request, expert: ExpertProfile, **kwargs: object) -> Response:
@@ -331,187 +285,3 @@ class CredentialViewSet(mixins.ListModelMixin, _ExpertChildViewSet):
 
     def delete_child(self, item: Credential) -> None:  # type: ignore[override]
         services.credential_delete(credential=item)
-
-
-# --- support requests ------------------------------------------------------------------------
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List support requests",
-        description=(
-            "Your schools' requests (staff and SENCOs), your trust's schools' requests "
-            "(trust coordinators, read-only), or all (admins)."
-        ),
-    ),
-    retrieve=extend_schema(summary="Retrieve a support request"),
-    destroy=extend_schema(summary="Delete a draft request", responses={204: None, **CONFLICT}),
-)
-class SupportRequestViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = SupportRequestSerializer
-    filterset_class = SupportRequestFilter
-    search_fields = ["title"]
-    ordering_fields = ["created_at", "urgency", "status_changed_at"]
-    ordering = ["-created_at", "-id"]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_queryset(self) -> QuerySet[SupportRequest]:
-        return selectors.support_requests_visible_to(user=self.request.user)
-
-    def _render(self, support_request: SupportRequest, **kwargs: object) -> Response:
-        fresh = self.get_queryset().get(pk=support_request.pk)
-        return Response(SupportRequestSerializer(fresh).data, **kwargs)  # type: ignore[arg-type]
-
-    def _editable(self) -> SupportRequest:
-        support_request = self.get_object()
-        if not access.can_edit_request(caller_scope(user=self.request.user), support_request):
-            raise PermissionDenied("Only the school's staff can change this request.")
-        return support_request
-
-    def _move(self, service: Callable[..., SupportRequest]) -> Response:
-        """A SENCO's transition: check the role, validate the reason, call the service."""
-        support_request = self.get_object()
-        if not access.can_move_request(caller_scope(user=self.request.user), support_request):
-            raise PermissionDenied("Only the school's SENCO can do this.")
-        serializer = TransitionInputSerializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        service(support_request=support_request, by=self.request.user, **serializer.validated_data)
-        return self._render(support_request)
-
-    @extend_schema(
-        summary="Raise a support request (as a draft)",
-        request=SupportRequestInputSerializer,
-        responses={201: SupportRequestSerializer},
-        examples=[
-            OpenApiExample(
-                "Year 4 class with autistic pupils",
-                request_only=True,
-                value={
-                    "title": "Sensory regulation for a Year 4 class",
-                    "scope": "class",
-                    "needs": ["ASD", "SLCN"],
-                    "primary_need": "ASD",
-                    "topics": ["sensory-regulation", "visual-timetables"],
-                    "phase": "primary",
-                    "year_groups": [4],
-                    "sen_status": "sen_support",
-                    "context": "Two pupils leave the classroom when it gets loud; one covers "
-                    "their ears during transitions and stops speaking.",
-                    "tried_so_far": "Ear defenders and a quiet corner; two APDR cycles.",
-                    "desired_outcome": "Staff can plan sensory breaks and calmer transitions.",
-                    "format": "observation_visit",
-                    "staff_attending": 3,
-                    "urgency": "soon",
-                    "video_acceptable": True,
-                    "preferred_windows": [
-                        {"date": "2027-01-12", "start_time": "09:00", "end_time": "12:00"}
-                    ],
-                },
-            )
-        ],
-    )
-    def create(self, request: Request) -> Response:
-        schools = selectors.schools_for_requests(user=request.user)
-        serializer = SupportRequestInputSerializer(data=request.data, school_queryset=schools)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        school = data.pop("school", None)
-        if school is None:
-            candidates = list(schools[:2])
-            if len(candidates) != 1:
-                raise ValidationError(
-                    {"school": ["Say which of your schools raises the request."]}
-                    if candidates
-                    else {"school": ["You are not staff at a school that can raise requests."]}
-                )
-            school = candidates[0]
-        support_request = services.support_request_create(
-            school=school, created_by=request.user, **data
-        )
-        return self._render(support_request, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Edit a draft request",
-        request=SupportRequestInputSerializer,
-        responses={200: SupportRequestSerializer, **CONFLICT},
-    )
-    def partial_update(self, request: Request, pk: str) -> Response:
-        support_request = self._editable()
-        serializer = SupportRequestInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        services.support_request_update(
-            support_request=support_request, **serializer.validated_data
-        )
-        return self._render(support_request)
-
-    def destroy(self, request: Request, pk: str) -> Response:
-        services.support_request_delete(support_request=self._editable())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        summary="Submit a draft for matching (SENCO)",
-        request=TransitionInputSerializer,
-        responses={200: SupportRequestSerializer, **CONFLICT},
-    )
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str) -> Response:
-        return self._move(services.support_request_submit)
-
-    @extend_schema(
-        summary="Close a completed or unmatched request (SENCO)",
-        request=TransitionInputSerializer,
-        responses={200: SupportRequestSerializer, **CONFLICT},
-    )
-    @action(detail=True, methods=["post"])
-    def close(self, request: Request, pk: str) -> Response:
-        return self._move(services.support_request_close)
-
-    @extend_schema(
-        summary="A request's status history",
-        responses=StatusChangeSerializer(many=True),
-    )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def history(self, request: Request, pk: str) -> Response:
-        support_request = self.get_object()
-        changes = selectors.status_history_of(support_request=support_request)
-        scope = caller_scope(user=request.user)
-        context = {"show_people": access.sees_school_people(scope, support_request)}
-        return Response(StatusChangeSerializer(changes, many=True, context=context).data)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="My notifications, newest first"),
-    retrieve=extend_schema(summary="Retrieve a notification"),
-)
-class NotificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    serializer_class = NotificationSerializer
-    filterset_class = NotificationFilter
-    ordering = ["-created_at", "-id"]
-
-    def get_queryset(self) -> QuerySet[Notification]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return Notification.objects.none()
-        return selectors.notifications_of(user=self.request.user)
-
-    @extend_schema(summary="Mark a notification read", request=None)
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
-        notification = notifications.notification_mark_read(notification=self.get_object())
-        return Response(NotificationSerializer(notification).data)
-
-    @extend_schema(
-        summary="Mark all my notifications read",
-        request=None,
-        responses={204: OpenApiResponse(description="Done.")},
-    )
-    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
-    def read_all(self, request: Request) -> Response:
-        notifications.notifications_mark_all_read(user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
