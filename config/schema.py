@@ -45,6 +45,10 @@ def error_response(code: int | str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[str(code)])
 
 
+# For ``extend_schema(responses={200: ..., **CONFLICT})`` on an operation that can conflict.
+CONFLICT = {409: error_response(409)}
+
+
 class ExchangeAutoSchema(AutoSchema):
     """Adds the error responses an operation can give, so no view has to repeat them."""
 

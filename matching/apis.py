@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
-from config.schema import error_response
+from config.schema import CONFLICT
 from exchange import selectors as exchange_selectors
 from matching import access, selectors, services
 from matching.enums import ProposalStatus
@@ -25,8 +25,6 @@ from matching.serializers import (
     ProposalSerializer,
     UnmatchedRequestSerializer,
 )
-
-CONFLICT = {409: error_response(409)}
 
 
 class ProposalFilter(filters.FilterSet):

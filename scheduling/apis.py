@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
-from config.schema import error_response
+from config.schema import CONFLICT
 from exchange import selectors as exchange_selectors
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
 from exchange.serializers import SupportRequestSerializer, TransitionInputSerializer
@@ -32,7 +32,6 @@ from scheduling.serializers import (
     SessionSerializer,
 )
 
-CONFLICT = {409: error_response(409)}
 ICS = {(200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, description="iCalendar")}
 
 

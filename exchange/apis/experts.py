@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import caller_scope
-from config.schema import error_response
+from config.schema import CONFLICT
 from exchange import access, selectors, services
 from exchange.filters import ExpertFilter
 from exchange.models import (
@@ -35,8 +35,6 @@ from exchange.serializers import (
     ExpertSerializer,
     SafeguardingInputSerializer,
 )
-
-CONFLICT = {409: error_response(409)}
 
 
 def _render_expert(request: Request, expert: ExpertProfile, **kwargs: object) -> Response:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import caller_scope
-from config.schema import error_response
+from config.schema import CONFLICT
 from exchange import access, selectors, services
 from exchange.filters import SupportRequestFilter
 from exchange.models import (
@@ -27,8 +27,6 @@ from exchange.serializers import (
     SupportRequestSerializer,
     TransitionInputSerializer,
 )
-
-CONFLICT = {409: error_response(409)}
 
 
 @extend_schema_view(
