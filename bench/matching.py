@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -317,14 +317,14 @@ def stage_build(args: argparse.Namespace) -> dict[str, Any]:
     return {"timings_s": timings, "counts": counts}
 
 
-def _weighted(rng: Any, weights: dict[str, float], size: int) -> list[str]:
+def _weighted(rng: Any, weights: Mapping[str, float], size: int) -> list[str]:
     codes = list(weights)
     p = [weights[c] for c in codes]
     total = sum(p)
     return [codes[i] for i in rng.choice(len(codes), size=size, p=[w / total for w in p])]
 
 
-def _sample_without(rng: Any, weights: dict[str, float], k: int, exclude: set[str]) -> list[str]:
+def _sample_without(rng: Any, weights: Mapping[str, float], k: int, exclude: set[str]) -> list[str]:
     codes = [c for c in weights if c not in exclude]
     p = [weights[c] for c in codes]
     total = sum(p)
@@ -536,7 +536,7 @@ def build_trusts(
 
     rng = ctx.rng
     trust_of_la: dict[int, list[int]] = {}
-    trust_objects = []
+    trust_objects: list[Trust] = []
     for la_index in range(len(authorities.names)):
         schools_here = int(sum((p.authority == la_index).sum() for p in placements))
         for _ in range(max(1, schools_here // 12)):
@@ -896,7 +896,9 @@ def build_requests(ctx: Build, geography: Geography, people: People) -> None:
     SupportRequest.objects.bulk_create(requests, batch_size=BATCH)
     NeedLink = SupportRequest.needs.through
     TopicLink = SupportRequest.topics.through
-    request_needs, request_topics, preferred = [], [], []
+    request_needs: list[Any] = []
+    request_topics: list[Any] = []
+    preferred: list[Any] = []
     for request, primary_need in zip(requests, primary_needs, strict=True):
         codes = [
             primary_need,
@@ -928,13 +930,14 @@ def request_phase(ctx: Build, school_phase: str) -> tuple[str, list[int]]:
     from exchange.enums import EducationPhase
 
     rng = ctx.rng
+    drawn: Any
     if school_phase == Phase.PRIMARY:
-        phase = EducationPhase.EARLY_YEARS if rng.random() < 0.10 else EducationPhase.PRIMARY
+        drawn = EducationPhase.EARLY_YEARS if rng.random() < 0.10 else EducationPhase.PRIMARY
     elif school_phase == Phase.SECONDARY:
-        phase = EducationPhase.POST_16 if rng.random() < 0.15 else EducationPhase.SECONDARY
+        drawn = EducationPhase.POST_16 if rng.random() < 0.15 else EducationPhase.SECONDARY
     else:
-        phase = rng.choice([EducationPhase.PRIMARY, EducationPhase.SECONDARY])
-    phase = str(phase)
+        drawn = rng.choice([EducationPhase.PRIMARY, EducationPhase.SECONDARY])
+    phase = str(drawn)
     years = ctx.mix.year_groups[phase]
     start = int(rng.integers(len(years)))
     year_groups = [] if rng.random() < 0.2 else years[start : start + int(rng.integers(1, 3))]
