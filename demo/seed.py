@@ -31,6 +31,7 @@ from exchange.enums import (
     VerificationStatus,
 )
 from exchange.models import Credential, ExpertProfile, Need, SupportRequest, Topic
+from exchange.taxonomy import TOPICS_BY_NEED
 from matching.enums import ProposalStatus, RunTrigger
 from matching.models import Proposal
 from matching.services import matching_round_run, proposal_accept
@@ -42,20 +43,6 @@ DEMO_DOMAIN = "demo.exchange"
 EXPERT_SCHOOLS = 12
 REQUESTING_SCHOOLS = 10
 COMMON_NEEDS = ["ASD", "SLCN", "SEMH", "SPLD", "MLD"]
-TOPICS_BY_NEED = {
-    "ASD": ["sensory-regulation", "visual-timetables", "unstructured-times", "transition"],
-    "SLCN": ["aac", "visual-timetables", "curriculum-adaptation"],
-    "SEMH": ["behaviour-as-communication", "attachment-trauma", "ebsa", "adhd-strategies"],
-    "SPLD": ["early-reading-spld", "maths-interventions", "curriculum-adaptation"],
-    "MLD": ["curriculum-adaptation", "maths-interventions"],
-    "SLD": ["aac", "personal-care", "curriculum-adaptation"],
-    "PMLD": ["moving-handling", "personal-care", "aac"],
-    "HI": ["deaf-awareness"],
-    "VI": ["vi-access-technology"],
-    "MSI": ["deaf-awareness", "vi-access-technology"],
-    "PD": ["moving-handling", "personal-care"],
-    "OTH": ["curriculum-adaptation"],
-}
 REQUEST_STORIES = [
     (
         "ASD",
