@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from config import bulk
@@ -12,6 +11,7 @@ from exchange.models import Notification, StatusChange
 from matching.enums import ProposalStatus
 from matching.models import MatchingPolicy, Proposal
 from tests.factories import ExpertProfileFactory, SupportRequestFactory, UserFactory
+from tests.postgres import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,7 @@ def test_bulk_insert_of_nothing_writes_nothing():
     assert bulk.bulk_insert([]) == []
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@postgres_only("COPY is PostgreSQL's")
 def test_large_batches_go_through_copy_on_postgresql(django_assert_num_queries):
     user = UserFactory()
     # One query draws the ids; the COPY streams the rows on the same connection, outside

@@ -15,7 +15,6 @@ from exchange import lifecycle, services
 from exchange.enums import RequestStatus
 from exchange.models import StatusChange, SupportRequest
 from scheduling import services as scheduling_services
-from tests.concurrency import Call, committing_db, needs_postgres, race
 from tests.factories import (
     MembershipFactory,
     SchoolFactory,
@@ -23,6 +22,7 @@ from tests.factories import (
     TrustCoordinatorMembershipFactory,
     UserFactory,
 )
+from tests.postgres import Call, committing_db, needs_postgres, race
 
 S = RequestStatus
 STATUSES = list(S.values)

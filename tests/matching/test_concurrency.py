@@ -13,13 +13,13 @@ from matching import services
 from matching.enums import RunTrigger
 from matching.models import MatchingPolicy, Proposal, UnmatchedRequest
 from matching.selectors import local_today
-from tests.concurrency import RACING, Call, race
 from tests.factories import (
     ExpertProfileFactory,
     SchoolFactory,
     SpecialSchoolFactory,
     SupportRequestFactory,
 )
+from tests.postgres import RACING, Call, race
 
 pytestmark = RACING
 

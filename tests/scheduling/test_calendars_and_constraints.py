@@ -4,7 +4,7 @@ days of either school kept free of offers, and the database's no-overlap backsto
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from exchange import selectors as exchange_selectors
@@ -13,6 +13,7 @@ from exchange.models import Closure, TermCalendar
 from scheduling import services
 from scheduling.models import Session
 from tests.factories import LocalAuthorityFactory, SchoolFactory, TrustFactory
+from tests.postgres import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +92,7 @@ def _session(scene, start, hours=1, status="confirmed") -> Session:
     )
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL exclusion constraint")
+@postgres_only("PostgreSQL exclusion constraint")
 def test_the_database_refuses_overlapping_live_sessions_of_one_expert(scene):
     start = timezone.now() + timedelta(days=10)
     _session(scene, start, status="offered")
@@ -101,8 +101,7 @@ def test_the_database_refuses_overlapping_live_sessions_of_one_expert(scene):
         _session(scene, start + timedelta(minutes=30), status="offered")
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL exclusion constraint")
+@postgres_only("PostgreSQL exclusion constraint")
 def test_the_database_allows_back_to_back_and_overlap_with_cancelled_sessions(scene):
     start = timezone.now() + timedelta(days=10)
     _session(scene, start, status="cancelled")

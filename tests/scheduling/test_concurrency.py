@@ -9,7 +9,7 @@ from django.db import connection
 from exchange.models import SupportRequest
 from scheduling import services
 from scheduling.models import Session
-from tests.concurrency import RACING, Call, race
+from tests.postgres import RACING, Call, race
 from tests.scheduling.conftest import Scene, accepted_request, make_expert
 
 pytestmark = RACING

@@ -31,6 +31,7 @@ from exchange import outbox
 from exchange.models import Notification, OutboxMessage
 from scheduling import tasks as scheduling_tasks
 from scheduling.models import CalendarFeed, Reminder, Session, SessionChange
+from tests.postgres import postgres_only
 
 # Migrating needs committed transactions; serialized_rollback restores the migrated data
 # (taxonomy, calendar, policy) that the flush after each such test removes.
@@ -535,8 +536,7 @@ def test_the_moved_tables_keep_every_index_and_constraint(before_the_move):
 
 
 @committing_db
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL exclusion constraint")
+@postgres_only("PostgreSQL exclusion constraint")
 def test_the_no_overlap_constraint_survives_the_move_and_still_refuses_overlaps(before_the_move):
     seeded = seed(before_the_move)
     assert NO_OVERLAP in constraint_names("exchange_session")

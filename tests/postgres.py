@@ -1,14 +1,29 @@
-"""What every real-concurrency test shares: the PostgreSQL markers and the racer that sends
-API calls at the same moment, one thread (and so one database connection) each."""
+"""What tests that need PostgreSQL share: the markers that run them only there, and for
+real concurrency the committing database and the racer that sends API calls at the same
+moment, one thread (and so one database connection) each."""
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
+
+Test = TypeVar("Test", bound=Callable[..., Any])
+
+
+def postgres_only(reason: str) -> Callable[[Test], Test]:
+    """``@postgres_only("why")``: the test runs only on PostgreSQL (skipped elsewhere, with
+    the reason) and carries the ``postgres`` marker, so ``-m postgres`` selects it."""
+    skip = pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
+
+    def mark(test: Test) -> Test:
+        return pytest.mark.postgres(skip(test))
+
+    return mark
+
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
