@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -46,13 +46,17 @@ ANY_FORMAT_PREFERENCE = (
     Format.STAFF_TRAINING,
     Format.VIDEO_CALL,
 )
-FORMAT_PHRASE = {
+FORMAT_PHRASE: dict[str, str] = {
     Format.OBSERVATION_VISIT: "an observation visit",
     Format.CONSULTATION: "a consultation",
     Format.STAFF_TRAINING: "staff training",
     Format.VIDEO_CALL: "a video call",
 }
 URGENCY_BASE: dict[str, float] = {Urgency.URGENT: 1.0, Urgency.SOON: 0.6, Urgency.ROUTINE: 0.3}
+# "Urgent (within two weeks)" → "urgent".
+URGENCY_WORD: dict[str, str] = {
+    urgency: urgency.label.split(" (")[0].lower() for urgency in Urgency
+}
 # Feedback is shrunk towards a prior so one glowing review does not outrank a long record.
 FEEDBACK_PRIOR_MEAN = 4.0
 FEEDBACK_PRIOR_WEIGHT = 3
@@ -566,9 +570,15 @@ class Pairs(Protocol):
 
 
 class PairFacts:
-    """One pair's facts as ``Pairs``: plain numbers, the cheap ones read at once, the rest
-    when a rule first needs them. ``today`` is needed by the delivery format and
-    availability only."""
+    """One pair's facts as ``Pairs``: plain numbers, read from the dataclasses at once.
+    Those that depend on the day (safeguarding, availability) are read only when ``today``
+    is given: the delivery format and availability need it."""
+
+    safeguarded: bool
+    wanted: list[tuple[int, int, int, bool]]  # ``wanted_times`` as (weekday, start, end, off)
+    wanted_count: int
+    fits: int
+    free_value: float
 
     def __init__(
         self,
@@ -577,7 +587,7 @@ class PairFacts:
         policy: ScoringPolicy = DEFAULT_POLICY,
         today: date | None = None,
     ) -> None:
-        self.request, self.expert, self.policy, self._today = request, expert, policy, today
+        self.request, self.expert, self.policy = request, expert, policy
         self.accepting = accepts_work(expert)
         self.remaining = expert.remaining
         self.expert_school, self.request_school = expert.school_urn, request.school_urn
@@ -587,13 +597,6 @@ class PairFacts:
         self.qualification_required = required is not None
         self.qualification_held = required in expert.verified_credentials
         self.serves_phase = request.phase in expert.phases
-        self.travel = expert.max_travel_km
-        self.ages, self.age_count = request.ages, len(request.ages)
-        self.age_min, self.age_max = expert.age_min, expert.age_max
-        self.topic_count = len(request.topics)
-        self.urgency, self.feedback = urgency_value(request), feedback_value(expert)
-        self.capacity_share, self.school_share = capacity_share(expert), school_share(request)
-        # What every feasible pair needs, and most excluded ones.
         self.weighted_needs = weighted_needs(request)
         self.need_importance = [importance for _, importance in self.weighted_needs]
         self.need_total = sum(self.need_importance)
@@ -604,50 +607,35 @@ class PairFacts:
         self.distance: float = math.nan  # unknown
         if not (r.easting is None or r.northing is None or e.easting is None or e.northing is None):
             self.distance = grid_distance_km(r.easting - e.easting, r.northing - e.northing)
+        self.travel = expert.max_travel_km
+        self.topics = sorted(request.topics)
+        self.topic_count = len(self.topics)
+        self.ages, self.age_count = request.ages, len(request.ages)
+        self.age_min, self.age_max = expert.age_min, expert.age_max
+        self.urgency, self.feedback = urgency_value(request), feedback_value(expert)
+        self.capacity_share, self.school_share = capacity_share(expert), school_share(request)
+        if today is not None:
+            self._read_dated(today)
 
-    @property
-    def today(self) -> date:
-        if self._today is None:
-            raise ValueError("This rule needs today's date.")
-        return self._today
+    def _read_dated(self, today: date) -> None:
+        expert, policy = self.expert, self.policy
+        self.safeguarded = is_safeguarded(expert, today)
+        days_off = expert.unavailable_dates
+        self.wanted = [
+            (day.weekday(), start, end, day in days_off)
+            for day, start, end in wanted_times(self.request, today, policy.availability_weeks)
+        ]
+        self.wanted_count = len(self.wanted)
+        self.fits = preferred_fits(self.wanted, expert.weekly_windows, policy.session_minutes)
+        self.free_value = free_time_value(expert, policy, today)
 
     @property
     def format_slots(self) -> list[tuple[bool, bool]]:
         return [(f in self.expert.formats, f in IN_PERSON_FORMATS) for f in self.formats]
 
     @property
-    def safeguarded(self) -> bool:
-        return is_safeguarded(self.expert, self.today)
-
-    @cached_property
-    def topics(self) -> list[str]:
-        return sorted(self.request.topics)
-
-    @property
     def topic_levels(self) -> list[int]:
         return [self.expert.topic_levels.get(slug, 0) for slug in self.topics]
-
-    @cached_property
-    def wanted(self) -> list[tuple[int, int, int, bool]]:
-        """The ``wanted_times`` as (weekday, start, end, a day off for the expert)."""
-        weeks, days_off = self.policy.availability_weeks, self.expert.unavailable_dates
-        return [
-            (day.weekday(), start, end, day in days_off)
-            for day, start, end in wanted_times(self.request, self.today, weeks)
-        ]
-
-    @property
-    def wanted_count(self) -> int:
-        return len(self.wanted)
-
-    @cached_property
-    def fits(self) -> int:
-        windows = self.expert.weekly_windows
-        return int(preferred_fits(self.wanted, windows, self.policy.session_minutes))
-
-    @cached_property
-    def free_value(self) -> float:
-        return free_time_value(self.expert, self.policy, self.today)
 
     def asked_for(self, delivery: str) -> bool:
         return is_format_asked(self.request.format, delivery)
@@ -928,14 +916,16 @@ def criterion_values(pairs: Pairs, delivery: Value) -> list[tuple[str, Value, Va
     ]
 
 
-def weighted_score(weighted: Sequence[tuple[Value, Value]]) -> Value:
-    """The weighted mean of the (weight, value) criteria on a 0–100 scale, rounded to two
-    decimals; 0 when every weight is 0."""
+def weighted_score(values: Iterable[tuple[str, Value, Value]]) -> Value:
+    """The weighted mean of ``criterion_values`` (criterion, weight, value) on a 0–100
+    scale, rounded to two decimals; 0 when every weight is 0."""
     total_weight: Value = 0
-    for weight, _ in weighted:
+    points = []
+    for _, weight, value in values:
         total_weight = total_weight + weight
-    points = python_sum([weight * value for weight, value in weighted])
-    return round_score(where(total_weight > 0, 100 * points / maximum(total_weight, 1), 0.0))
+        points.append(weight * value)
+    mean = 100 * python_sum(points) / maximum(total_weight, 1)
+    return round_score(where(total_weight > 0, mean, 0.0))
 
 
 # --- weighted criteria: the words ----------------------------------------------------------
@@ -949,9 +939,12 @@ def _label(code: str) -> str:
 def _coverage_words(
     codes: Sequence[str], levels: Sequence[int], what: str, label: Callable[[str], str]
 ) -> str:
-    pairs = list(zip(codes, levels, strict=True))
-    hits = [f"{label(code)} at {LEVEL_NAME[level]} level" for code, level in pairs if level]
-    misses = [label(code) for code, level in pairs if not level]
+    hits, misses = [], []
+    for code, level in zip(codes, levels, strict=True):
+        if level:
+            hits.append(f"{label(code)} at {LEVEL_NAME[level]} level")
+        else:
+            misses.append(label(code))
     if not hits:
         return f"covers none of the {what} ({', '.join(misses)})"
     if misses:
@@ -995,9 +988,9 @@ def _age_words(pairs: PairFacts, delivery: str) -> str:
 
 
 def _format_words(request_format: str, delivery: str) -> str:
-    text = f"offers {FORMAT_PHRASE[Format(delivery)]}"
+    text = f"offers {FORMAT_PHRASE[delivery]}"
     if not is_format_asked(request_format, delivery):
-        text += f" instead of {FORMAT_PHRASE[Format(request_format)]}"
+        text += f" instead of {FORMAT_PHRASE[request_format]}"
     return text
 
 
@@ -1021,8 +1014,7 @@ def _availability_words(pairs: PairFacts, delivery: str) -> str:
 
 
 def _urgency_words(request: RequestFacts) -> str:
-    label = Urgency(request.urgency).label.split(" (")[0].lower()
-    return f"{label}, waiting {_count(request.days_waiting, 'day')}"
+    return f"{URGENCY_WORD[request.urgency]}, waiting {_count(request.days_waiting, 'day')}"
 
 
 def _feedback_words(expert: ExpertFacts) -> str:
@@ -1171,13 +1163,15 @@ def evaluate(
     if reason is not None:
         return Excluded(request.id, expert.id, reason)
     delivery = pairs.formats[slot]
+    values = criterion_values(pairs, delivery)
+    words = CRITERION_WORDS
     criteria = tuple(
-        CriterionScore(
-            name, weight, value, CRITERION_WORDS[name](pairs, delivery) if explain else ""
-        )
-        for name, weight, value in criterion_values(pairs, delivery)
+        [
+            CriterionScore(name, weight, value, words[name](pairs, delivery) if explain else "")
+            for name, weight, value in values
+        ]
     )
-    score = weighted_score([(c.weight, c.value) for c in criteria])
+    score = weighted_score(values)
     distance = None if is_unknown(pairs.distance) else pairs.distance
     return Match(request.id, expert.id, score, delivery, distance, criteria)
 

@@ -654,7 +654,7 @@ def evaluate_pairs(tables: Tables, requests: Ints, experts: Ints) -> Scored:
         pairs = TableView(tables, requests[keep], experts[keep], distance[keep])
         with np.errstate(invalid="ignore"):
             values = criterion_values(pairs, delivery[keep])
-        score[keep] = weighted_score([(weight, value) for _, weight, value in values])
+        score[keep] = weighted_score(values)
     return Scored(reason, delivery, distance, score)
 
 
