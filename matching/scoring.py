@@ -302,12 +302,15 @@ def where(condition: Value, if_true: Value, if_false: Value) -> Value:
 
 
 def maximum(a: Value, b: Value) -> Value:
+    """``np.maximum``; for numbers, Python's comparison (which, unlike NumPy, need not
+    return a NaN argument: the rules mask unknown distances themselves)."""
     if type(a) is np.ndarray or type(b) is np.ndarray:
         return np.maximum(a, b)
     return b if b > a else a
 
 
 def minimum(a: Value, b: Value) -> Value:
+    """``np.minimum``; for numbers, Python's comparison (as ``maximum``)."""
     if type(a) is np.ndarray or type(b) is np.ndarray:
         return np.minimum(a, b)
     return b if b < a else a
@@ -905,13 +908,7 @@ def criterion_values(pairs: Pairs, delivery: Value) -> list[tuple[str, Value, Va
     """(criterion, weight, value) of every criterion, under the policy's weights."""
     weights = pairs.policy.weights
     return [
-        (
-            name,
-            getattr(weights, name)
-            if name not in CRITERION_APPLIES
-            else criterion_weight(name, getattr(weights, name), pairs),
-            value(pairs, delivery),
-        )
+        (name, criterion_weight(name, getattr(weights, name), pairs), value(pairs, delivery))
         for name, value in CRITERION_VALUES.items()
     ]
 
