@@ -2,12 +2,12 @@
 
 Pure (no ORM). A round sees every waiting request and every expert with capacity, so the
 coarse filter runs as vectorised NumPy over all experts at once: every hard constraint of
-``scoring.evaluate`` (the same rules as ``vectorised.HARD_CONSTRAINTS``, through
+``scoring.HARD_CONSTRAINTS`` and the delivery format's rules (through
 ``vectorised.Feasibility``), and no expert already proposed for the request. Only the
-nearest few that pass are scored in full — by ``vectorised.evaluate_pairs``,
-``scoring.evaluate`` for many pairs at once, bit for bit — and the best ``per_request`` of
-those become the solver's edges. The solver is exact over this graph. Only the pairs a
-round proposes are explained (``scoring.evaluate``).
+nearest few that pass are scored in full — by ``vectorised.evaluate_pairs``, which runs
+``scoring``'s own criteria on arrays — and the best ``per_request`` of those become the
+solver's edges, in ``scoring.ranking_key``'s order. The solver is exact over this graph.
+Only the pairs a round proposes are explained (``scoring.evaluate``).
 """
 
 from collections import Counter
@@ -17,13 +17,22 @@ from datetime import date
 
 import numpy as np
 
-from matching.scoring import Exclusion, ExpertFacts, RequestFacts, ScoringPolicy
-from matching.vectorised import (
+from matching.scoring import (
     CODE,
     HARD_CONSTRAINTS,
     REASONS,
+    Exclusion,
+    ExpertFacts,
+    RequestFacts,
+    ScoringPolicy,
+    negate,
+    ranking_key,
+    unknown_last,
+)
+from matching.vectorised import (
     Feasibility,
     Tables,
+    TableView,
     build_tables,
     distances_from,
     evaluate_pairs,
@@ -41,7 +50,8 @@ def _empty_ints() -> np.ndarray:
 @dataclass(slots=True)
 class CandidateGraph:
     """The solver's edges as parallel arrays: for each request (in the order given) its
-    best pairs, best first (score, then nearer, then lower expert id)."""
+    best pairs, best first (``scoring.ranking_key``: score, then nearer with an unknown
+    distance last, then lower expert id)."""
 
     request_ids: np.ndarray = field(default_factory=_empty_ints)
     expert_ids: np.ndarray = field(default_factory=_empty_ints)
@@ -78,23 +88,15 @@ def round_candidates(
     expert_ids = np.array([e.id for e in pool], dtype=np.int64)
     request_ids = np.array([r.id for r in requests], dtype=np.int64)
     before = _pairs_by_request(request_ids, expert_ids, proposed_before)
-    pair_requests, pair_experts = _nearest(tables, before, per_request)
+    pair_requests, pair_experts = _nearest(tables, expert_ids, before, per_request)
     scored = evaluate_pairs(tables, pair_requests, pair_experts)
     eligible = (scored.reason == 0) & (scored.score >= min_score)
 
-    # Best first within each request: score, then distance (unknown as 0), then expert id.
+    # Best first within each request, in ``ranking_key``'s order (lexsort's last key leads).
     pair_expert_ids = expert_ids[pair_experts]
     chosen = np.flatnonzero(eligible)
-    order = chosen[
-        np.lexsort(
-            (
-                pair_expert_ids[chosen],
-                np.nan_to_num(scored.distance[chosen], nan=0.0),
-                -scored.score[chosen],
-                pair_requests[chosen],
-            )
-        )
-    ]
+    keys = ranking_key(scored.score[chosen], scored.distance[chosen], pair_expert_ids[chosen])
+    order = chosen[np.lexsort((*reversed(keys), pair_requests[chosen]))]
     ranked_requests = pair_requests[order]
     starts = np.searchsorted(ranked_requests, ranked_requests, side="left")
     top = order[np.arange(len(order)) - starts < per_request]
@@ -141,10 +143,10 @@ def _pairs_by_request(
 
 
 def _nearest(
-    tables: Tables, before: dict[int, np.ndarray], per_request: int
+    tables: Tables, expert_ids: np.ndarray, before: dict[int, np.ndarray], per_request: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The coarse filter: for each request, the ``per_request × SCORED_PER_EDGE`` nearest
-    experts (ties: pool order) who pass every hard constraint and were not proposed for it
+    experts (``nearest_k``) who pass every hard constraint and were not proposed for it
     before. Returns the pairs (request index, pool index)."""
     feasibility = Feasibility(tables)
     keep = per_request * SCORED_PER_EDGE
@@ -165,7 +167,7 @@ def _nearest(
             if index in before:
                 chosen = chosen[~np.isin(chosen, before[index], assume_unique=True)]
             if len(chosen) > keep:
-                chosen = _nearest_k(chosen, distance[chosen], keep)
+                chosen = nearest_k(chosen, distance[chosen], expert_ids[chosen], keep)
             chosen_per_request[index] = chosen
     sizes = [len(c) for c in chosen_per_request]
     pair_requests = np.repeat(np.arange(n_requests, dtype=np.int64), sizes)
@@ -182,7 +184,6 @@ def _exclusions(
     one of its needs and its phase: the first hard constraint each fails, in
     ``scoring.evaluate``'s order; an expert proposed for it before; or, for one who fits,
     a score below the minimum (the nearest few were scored, all below it)."""
-    everyone = slice(None)
     covering_rules = [
         failing
         for code, _, failing in HARD_CONSTRAINTS
@@ -193,8 +194,9 @@ def _exclusions(
     pair_proposed: list[np.ndarray] = []
     for index in unserved.tolist():
         covers = np.ones(len(tables.accepting), dtype=bool)
+        everyone = TableView(tables, index, slice(None))
         for failing in covering_rules:
-            covers &= ~failing(tables, index, everyone)
+            covers &= negate(failing(everyone))
         experts = np.flatnonzero(covers)
         pair_requests.append(np.full(len(experts), index, dtype=np.int64))
         pair_experts.append(experts)
@@ -216,16 +218,21 @@ def _exclusions(
     return exclusions
 
 
-def _nearest_k(chosen: np.ndarray, distance: np.ndarray, keep: int) -> np.ndarray:
-    """The ``keep`` entries of ``chosen`` with the smallest ``distance`` (NaN last), ties
-    going to the earlier entry — the set a stable argsort's first ``keep`` would give —
-    in linear time."""
+def nearest_k(
+    chosen: np.ndarray, distance: np.ndarray, expert_ids: np.ndarray, keep: int
+) -> np.ndarray:
+    """The ``keep`` entries of ``chosen`` first by distance in ``scoring.ranking_key``'s
+    order — nearer first, an unknown (NaN) distance last, then the lower expert id — as a
+    subset in ``chosen``'s order, in linear time (only ties at the cut are sorted)."""
+    # ``np.partition`` sorts NaN last too; only when unknown distances reach the cut do
+    # they need a value to compare.
     kth = np.partition(distance, keep - 1)[keep - 1]
     if np.isnan(kth):
-        take = ~np.isnan(distance)
-        tied = np.flatnonzero(~take)
-    else:
-        take = distance < kth
-        tied = np.flatnonzero(distance == kth)
-    take[tied[: keep - int(np.count_nonzero(take))]] = True
+        distance, kth = unknown_last(distance), np.inf
+    take = distance < kth
+    tied = np.flatnonzero(distance == kth)
+    missing = keep - int(np.count_nonzero(take))
+    if len(tied) > missing:
+        tied = tied[np.argsort(expert_ids[tied], kind="stable")[:missing]]
+    take[tied] = True
     return chosen[take]

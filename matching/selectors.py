@@ -126,10 +126,15 @@ def candidate_experts(
     today: date,
     exclude_expert_ids: Iterable[int] = (),
 ) -> QuerySet[ExpertProfile]:
-    """Narrows in the database to experts who could possibly take the request: accepting
-    work with capacity left, covering one of its needs, serving its phase, offering an
-    acceptable format, and inside a bounding box on the British National Grid around the
-    school. Scoring then applies every hard constraint exactly."""
+    """A coarse superset, narrowed in the database, of the experts who could take the
+    request: accepting work with capacity left, not at its school (unless the policy
+    allows it), covering one of its needs, serving its phase, offering an acceptable
+    format, and inside a bounding box on the British National Grid around the school.
+
+    It only saves reading and scoring experts who cannot fit; it decides nothing. It never
+    drops an expert the scoring would accept (a property tested in
+    ``tests/matching/test_prefilter.py``), and scoring then applies every hard constraint
+    exactly (``scoring.HARD_CONSTRAINTS`` and the delivery format's rules)."""
     experts: QuerySet[ExpertProfile] = ExpertProfile.objects.exclude(
         pk__in=list(exclude_expert_ids)
     )
@@ -147,9 +152,11 @@ def candidate_funnel(
     today: date,
     exclude_expert_ids: Iterable[int] = (),
 ) -> Counter[str]:
-    """How many experts each database narrowing step removed (an ``Exclusion`` code each):
-    the reasons a request had no candidate at all, in one count query per step. Experts in
-    ``exclude_expert_ids`` (proposed for it before) are counted last, as their own reason."""
+    """How many experts each of ``candidate_experts``' database narrowing steps removed (an
+    ``Exclusion`` code each): the reasons a request had no candidate at all, in one count
+    query per step. Experts in ``exclude_expert_ids`` (proposed for it before) are counted
+    last, as their own reason. Coarse, as the narrowing is: an expert outside the bounding
+    box is counted as beyond reach even when a closer look would find another reason."""
     experts = ExpertProfile.objects.all()
     before = experts.count()
     removed: Counter[str] = Counter()
@@ -172,7 +179,12 @@ Narrowing = Callable[[QuerySet[ExpertProfile]], QuerySet[ExpertProfile]]
 def _candidate_stages(
     support_request: SupportRequest, policy: MatchingPolicy, today: date
 ) -> list[tuple[str, Narrowing]]:
-    need_ids = list(support_request.needs.values_list("pk", flat=True))
+    """``candidate_experts``' narrowing steps, each looser than (or equal to) the hard
+    constraint it is named after. The needs include the primary need, as the scoring's do."""
+    need_ids = {
+        *support_request.needs.values_list("pk", flat=True),
+        support_request.primary_need_id,
+    }
     formats = acceptable_formats(support_request.format, support_request.video_acceptable)
     stages: list[tuple[str, Narrowing]] = [
         (
@@ -194,23 +206,33 @@ def _candidate_stages(
         (Exclusion.PHASE, lambda qs: qs.filter(**{PHASE_FLAGS[support_request.phase]: True})),
         (Exclusion.FORMAT, lambda qs: qs.filter(_any_flag(FORMAT_FLAGS[f] for f in formats))),
     ]
+    return stages + _reach_stages(support_request, policy, formats)
+
+
+def _reach_stages(
+    support_request: SupportRequest, policy: MatchingPolicy, formats: Sequence[str]
+) -> list[tuple[str, Narrowing]]:
+    """Bounding boxes around the school (none when its location is unknown): the policy's
+    video reach for a remote format, the furthest anyone travels for a visit, and, when
+    only visits will do, each expert's own travel distance. A remote format also reaches an
+    expert whose school's location is unknown, as the scoring lets it."""
     school = support_request.school
     if school.easting is None or school.northing is None:
-        return stages
+        return []
     east, north = school.easting, school.northing
     remote = any(f not in IN_PERSON_FORMATS for f in formats)
     in_person = any(f in IN_PERSON_FORMATS for f in formats)
     reach_m = max(policy.video_reach_km if remote else 0, MAX_TRAVEL_KM if in_person else 0)
     reach_m *= 1000
-    stages.append(
-        (
-            Exclusion.OUT_OF_REACH if remote else Exclusion.TOO_FAR,
-            lambda qs: qs.filter(
-                school__easting__range=(east - reach_m, east + reach_m),
-                school__northing__range=(north - reach_m, north + reach_m),
-            ),
-        )
+    inside = Q(
+        school__easting__range=(east - reach_m, east + reach_m),
+        school__northing__range=(north - reach_m, north + reach_m),
     )
+    if remote:
+        inside |= Q(school__easting__isnull=True) | Q(school__northing__isnull=True)
+    stages: list[tuple[str, Narrowing]] = [
+        (Exclusion.OUT_OF_REACH if remote else Exclusion.TOO_FAR, lambda qs: qs.filter(inside))
+    ]
     if not remote:
         # Each expert's own travel distance, still as a box: the exact circle is scoring's.
         travel_m = F("max_travel_km") * 1000

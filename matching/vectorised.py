@@ -1,74 +1,100 @@
-"""``scoring.evaluate`` for many pairs at once, as NumPy over arrays: same hard constraints
-in the same order, same delivery format, same score to the last bit.
+"""The rules of ``matching.scoring`` over many pairs at once, as NumPy arrays.
 
 Pure (no ORM). A matching round scores hundreds of thousands of pairs; building a
 ``Match`` with nine ``CriterionScore`` objects for each costs more than the solve, and only
-the pairs it proposes need their sentences. Here every per-expert and per-request quantity
-is computed once, and each criterion is the same IEEE-754 operations, in the same order, as
-its scalar twin in ``scoring`` (including the Neumaier-compensated summation of Python's
-``sum`` over floats, and Python's own ``round`` to two decimals). The unit tests check the
-two against each other on generated facts.
+the pairs it proposes need their sentences. ``build_tables`` lays the round's facts out
+once — every per-expert and per-request quantity computed once, by the same functions
+``scoring`` uses for one pair — and ``TableView`` shows pairs of them to the rules under the
+names of ``scoring.Pairs``. There is no second copy of any rule here: the hard constraints,
+the delivery format and every criterion are ``scoring``'s own functions, run on arrays, so
+a pair scores here exactly (to the last bit) what ``scoring.evaluate`` gives it.
 """
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from exchange.enums import IN_PERSON_FORMATS, MANDATORY_QUALIFICATION_FOR_NEED, RequestFormat
+from exchange.enums import IN_PERSON_FORMATS, MANDATORY_QUALIFICATION_FOR_NEED
 from matching.scoring import (
-    MAX_LEVEL,
-    PRIMARY_NEED_IMPORTANCE,
-    SECONDARY_NEED_IMPORTANCE,
-    Exclusion,
+    ANY_FORMAT_PREFERENCE,
+    CODE,
+    EXACT_COORDINATE,
+    EXPERT,
+    HARD_CONSTRAINTS,
+    PROFILE,
+    REASONS,
+    SCHOOL,
     ExpertFacts,
     RequestFacts,
     ScoringPolicy,
-    _weekly_free_minutes,
+    Value,
     acceptable_formats,
-    feedback_criterion,
-    urgency_criterion,
+    accepts_work,
+    capacity_share,
+    criterion_values,
+    delivery_slot,
+    feedback_value,
+    free_time_value,
+    grid_distance_km,
+    in_person_deliverable,
+    is_format_asked,
+    is_safeguarded,
+    negate,
+    preferred_fits,
+    remote_deliverable,
+    required_qualification,
+    school_share,
+    slot_deliverable,
+    trust_code,
+    urgency_value,
     usable_needs,
+    wanted_times,
+    weighted_needs,
+    weighted_score,
+    where,
 )
 
-# Reason codes, in the order ``hard_constraint`` then ``delivery_format`` check them; 0 = fits.
-REASONS: tuple[str, ...] = (
-    "",
-    Exclusion.NOT_ACCEPTING,
-    Exclusion.NO_CAPACITY,
-    Exclusion.OWN_SCHOOL,
-    Exclusion.OWN_TRUST,
-    Exclusion.MANDATORY_QUALIFICATION,
-    Exclusion.NO_NEED_OVERLAP,
-    Exclusion.PHASE,
-    Exclusion.FORMAT,
-    Exclusion.SAFEGUARDING,
-    Exclusion.TOO_FAR,
-    Exclusion.OUT_OF_REACH,
-    # Not hard constraints: for callers that filter on the score, or on earlier proposals.
-    Exclusion.LOW_SCORE,
-    Exclusion.PROPOSED_BEFORE,
-)
-CODE = {reason: code for code, reason in enumerate(REASONS)}
-# Integer coordinates up to this size square and add exactly in a double, so the correctly
-# rounded ``sqrt`` of the sum is ``math.hypot``'s correctly rounded result.
-EXACT_COORDINATE = 2**25
+__all__ = [
+    "CODE",
+    "HARD_CONSTRAINTS",
+    "REASONS",
+    "Feasibility",
+    "Scored",
+    "TableView",
+    "Tables",
+    "build_tables",
+    "distances_from",
+    "distances_km",
+    "evaluate_pairs",
+    "exclusion_reasons",
+]
+
+# Padding of the per-request slot columns: an age inside no expert's range, and a weekday
+# after Sunday (never a school day) for a preferred time.
+NO_AGE = -(10**6)
+NO_WEEKDAY = 7
+# A day off as one integer: expert index × DAY_KEY + the date's ordinal.
+DAY_KEY = 2**32
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 Bools = NDArray[np.bool_]
 
 
-def _index(values: Sequence[str]) -> dict[str, int]:
+def _index(values: Iterable[str]) -> dict[str, int]:
     return {value: i for i, value in enumerate(sorted(set(values)))}
 
 
 @dataclass(slots=True)
 class Tables:
-    """Per-expert and per-request arrays, built once per round."""
+    """Per-expert and per-request arrays, built once per round. Columns of a code (need,
+    topic, phase, format, qualification kind) are its index in the round's sorted codes;
+    -1 pads the per-request slot columns."""
 
     experts: Sequence[ExpertFacts]
     requests: Sequence[RequestFacts]
@@ -78,9 +104,9 @@ class Tables:
     accepting: Bools
     remaining: Ints
     school: Ints
-    trust: Ints  # -1: none
-    credential: Bools  # [expert, mandatory credential kind]
-    need_rank: Ints  # [expert, need code] usable rank, 0 when not covered
+    trust: Ints  # ``scoring.trust_code``
+    credential: Bools  # [expert, mandatory qualification kind] held, verified
+    need_rank: Ints  # [expert, need] usable level, 0 when not covered
     topic_rank: Ints  # [expert, topic]
     phase: Bools  # [expert, phase]
     offers: Bools  # [expert, format]
@@ -90,33 +116,47 @@ class Tables:
     travel: Floats
     age_min: Ints
     age_max: Ints
-    free_value: Floats  # availability value when the school named no times
+    free_value: Floats  # ``scoring.free_time_value``
     feedback: Floats
-    share: Floats  # fairness: unused share of capacity
+    share: Floats  # ``scoring.capacity_share``
     windows: Ints  # [expert, k, (weekday, start, end)], weekday -1 for padding
-    days_off: Ints  # sorted keys expert * 2**32 + date ordinal
+    days_off: Ints  # sorted keys expert × DAY_KEY + date ordinal
     # requests
     r_school: Ints
-    r_trust: Ints  # -2: none (never equal to an expert's -1)
-    r_credential: Ints  # -1: none required
-    r_needs: Ints  # [request, slot] need code, -1 padding (primary first, then sorted)
-    r_need_importance: Floats
+    r_trust: Ints
+    r_credential: Ints  # the required qualification kind, -1: none
+    r_needs: Ints  # [request, slot] ``scoring.weighted_needs``' codes
+    r_need_importance: Floats  # [request, slot]
     r_need_total: Floats
-    r_topics: Ints  # [request, slot] topic code, -1 padding
-    r_topic_total: Floats  # 0: no topics named
+    r_topics: Ints  # [request, slot] topic codes, in slug order
+    r_topic_count: Ints  # 0: no topics named
     r_phase: Ints  # -1: a phase no expert serves
-    r_ages: Ints  # [request, slot], padding never inside an age range
+    r_ages: Ints  # [request, slot], NO_AGE padding
     r_age_count: Ints
-    r_formats: Ints  # [request, slot] acceptable format codes in order, -1 padding
-    r_exact_format: Bools  # [request, format] the format asked for (or any)
+    r_formats: Ints  # [request, slot] acceptable format codes in order of preference
+    r_exact_format: Bools  # [request, format] ``scoring.is_format_asked``
     r_east: Floats
     r_north: Floats
-    r_wanted: Ints  # [request, slot, (weekday, start, end, ordinal)], weekday -1 padding
+    r_wanted: Ints  # [request, slot, (weekday, start, end, ordinal)], NO_WEEKDAY padding
     r_wanted_count: Ints
     r_urgency: Floats
     r_school_share: Floats
+    # formats
     formats: tuple[str, ...]
-    exact_distance: bool
+    in_person_format: Bools  # [format]
+    exact_distance: bool  # ``scoring.grid_distance_km``'s ``exact``
+
+
+@dataclass(frozen=True, slots=True)
+class _Codes:
+    """The round's codes, each with its column index."""
+
+    needs: dict[str, int]
+    topics: dict[str, int]
+    phases: dict[str, int]
+    formats: tuple[str, ...]
+    format: dict[str, int]
+    kinds: dict[str, int]
 
 
 def build_tables(
@@ -125,326 +165,392 @@ def build_tables(
     policy: ScoringPolicy,
     today: date,
 ) -> Tables:
-    needs = _index(
-        [c for e in experts for c in e.need_levels] + [c for r in requests for c in r.needs]
-    )
-    topics = _index(
-        [t for e in experts for t in e.topic_levels] + [t for r in requests for t in r.topics]
-    )
-    phases = _index([p for e in experts for p in e.phases])
     formats = tuple(
         sorted(
             {f for e in experts for f in e.formats}
             | {f for r in requests for f in acceptable_formats(r.format, r.video_acceptable)}
         )
     )
-    format_code = {f: i for i, f in enumerate(formats)}
-    kinds = _index(list(MANDATORY_QUALIFICATION_FOR_NEED.values()))
-    n, m = len(experts), len(requests)
-
-    credential = np.zeros((n, len(kinds)), dtype=bool)
-    need_rank = np.zeros((n, max(1, len(needs))), dtype=np.int64)
-    topic_rank = np.zeros((n, max(1, len(topics))), dtype=np.int64)
-    phase = np.zeros((n, max(1, len(phases))), dtype=bool)
-    offers = np.zeros((n, max(1, len(formats))), dtype=bool)
-    width = max((len(e.weekly_windows) for e in experts), default=0)
-    windows = np.full((n, max(1, width), 3), -1, dtype=np.int64)
-    days_off: list[int] = []
-    weeks = policy.availability_weeks
-    free_value = np.zeros(n)
-    for i, e in enumerate(experts):
-        for kind, k in kinds.items():
-            credential[i, k] = kind in e.verified_credentials
-        for code, rank in usable_needs(e).items():
-            need_rank[i, needs[code]] = rank
-        for slug, rank in e.topic_levels.items():
-            topic_rank[i, topics[slug]] = rank
-        for p in e.phases:
-            phase[i, phases[p]] = True
-        for f in e.formats:
-            offers[i, format_code[f]] = True
-        for k, window in enumerate(e.weekly_windows):
-            windows[i, k] = window
-        days_off.extend(i * 2**32 + day.toordinal() for day in e.unavailable_dates)
-        if e.weekly_windows:
-            minutes = _weekly_free_minutes(e, today, weeks)
-            free_value[i] = min(1.0, minutes / policy.availability_target_minutes)
-
-    def coordinate(values: list[int | None]) -> Floats:
-        return np.array([math.nan if v is None else v for v in values], dtype=float)
-
-    east = coordinate([e.easting for e in experts])
-    north = coordinate([e.northing for e in experts])
-    r_east = coordinate([r.easting for r in requests])
-    r_north = coordinate([r.northing for r in requests])
-    exact_distance = all(
+    codes = _Codes(
+        needs=_index(
+            [c for e in experts for c in e.need_levels]
+            + [c for r in requests for c in (r.primary_need, *r.needs)]
+        ),
+        topics=_index(
+            [t for e in experts for t in e.topic_levels] + [t for r in requests for t in r.topics]
+        ),
+        phases=_index([p for e in experts for p in e.phases]),
+        formats=formats,
+        format={f: i for i, f in enumerate(formats)},
+        kinds=_index(MANDATORY_QUALIFICATION_FOR_NEED.values()),
+    )
+    exact = all(
         isinstance(v, int) and abs(v) < EXACT_COORDINATE
         for facts in (experts, requests)
         for f in facts
         for v in (f.easting, f.northing)
         if v is not None
     )
-
-    need_width = max((len(r.needs | {r.primary_need}) for r in requests), default=1)
-    r_needs = np.full((m, need_width), -1, dtype=np.int64)
-    r_need_importance = np.zeros((m, need_width))
-    r_need_total = np.zeros(m)
-    topic_width = max((len(r.topics) for r in requests), default=0)
-    r_topics = np.full((m, max(1, topic_width)), -1, dtype=np.int64)
-    r_topic_total = np.zeros(m)
-    age_width = max((len(r.ages) for r in requests), default=0)
-    r_ages = np.full((m, max(1, age_width)), -(10**6), dtype=np.int64)
-    r_formats = np.full((m, 4), -1, dtype=np.int64)
-    r_exact_format = np.zeros((m, max(1, len(formats))), dtype=bool)
-    horizon = today + timedelta(weeks=weeks)
-    wanted = [[w for w in r.preferred_windows if today <= w[0] < horizon] for r in requests]
-    wanted_width = max((len(w) for w in wanted), default=0)
-    r_wanted = np.full((m, max(1, wanted_width), 4), -1, dtype=np.int64)
-    r_credential = np.full(m, -1, dtype=np.int64)
-    r_phase = np.full(m, -1, dtype=np.int64)
-    for j, r in enumerate(requests):
-        ordered = [(r.primary_need, PRIMARY_NEED_IMPORTANCE)] + [
-            (code, SECONDARY_NEED_IMPORTANCE) for code in sorted(r.needs - {r.primary_need})
-        ]
-        total = 0.0
-        for s, (code, importance) in enumerate(ordered):
-            r_needs[j, s] = needs[code]
-            r_need_importance[j, s] = importance
-            total += importance
-        r_need_total[j] = total
-        total = 0.0
-        for s, slug in enumerate(sorted(r.topics)):
-            r_topics[j, s] = topics[slug]
-            total += 1
-        r_topic_total[j] = total
-        r_ages[j, : len(r.ages)] = r.ages
-        acceptable = acceptable_formats(r.format, r.video_acceptable)
-        r_formats[j, : len(acceptable)] = [format_code[f] for f in acceptable]
-        for f in acceptable:
-            r_exact_format[j, format_code[f]] = r.format in (RequestFormat.ANY, f)
-        for s, (day, start, end) in enumerate(wanted[j]):
-            weekday = day.weekday()
-            # A weekend day never fits: padding (-1) matches no expert window.
-            r_wanted[j, s] = (weekday if weekday <= 4 else 7, start, end, day.toordinal())
-        required = MANDATORY_QUALIFICATION_FOR_NEED.get(r.primary_need)
-        if required is not None:
-            r_credential[j] = kinds[required]
-        r_phase[j] = phases.get(r.phase, -1)
-
     return Tables(
         experts=experts,
         requests=requests,
         policy=policy,
         today=today,
-        accepting=np.array(
-            [e.is_verified and not e.is_suspended and not e.is_paused for e in experts],
-            dtype=bool,
-        ),
-        remaining=np.array([e.remaining for e in experts], dtype=np.int64),
-        school=np.array([e.school_urn for e in experts], dtype=np.int64),
-        trust=np.array([-1 if e.trust_id is None else e.trust_id for e in experts], np.int64),
-        credential=credential,
-        need_rank=need_rank,
-        topic_rank=topic_rank,
-        phase=phase,
-        offers=offers,
-        safeguarded=np.array(
-            [
-                e.safeguarding_expires_on is not None and e.safeguarding_expires_on >= today
-                for e in experts
-            ],
-            dtype=bool,
-        ),
-        east=east,
-        north=north,
-        travel=np.array([e.max_travel_km for e in experts], dtype=float),
-        age_min=np.array([e.age_min for e in experts], dtype=np.int64),
-        age_max=np.array([e.age_max for e in experts], dtype=np.int64),
-        free_value=free_value,
-        feedback=np.array([feedback_criterion(e, 0, explain=False).value for e in experts]),
-        share=np.array([max(0.0, 1 - e.load / e.capacity) if e.capacity else 0.0 for e in experts]),
-        windows=windows,
-        days_off=np.array(sorted(days_off), dtype=np.int64),
-        r_school=np.array([r.school_urn for r in requests], dtype=np.int64),
-        r_trust=np.array([-2 if r.trust_id is None else r.trust_id for r in requests], np.int64),
-        r_credential=r_credential,
-        r_needs=r_needs,
-        r_need_importance=r_need_importance,
-        r_need_total=r_need_total,
-        r_topics=r_topics,
-        r_topic_total=r_topic_total,
-        r_phase=r_phase,
-        r_ages=r_ages,
-        r_age_count=np.array([len(r.ages) for r in requests], dtype=np.int64),
-        r_formats=r_formats,
-        r_exact_format=r_exact_format,
-        r_east=r_east,
-        r_north=r_north,
-        r_wanted=r_wanted,
-        r_wanted_count=np.array([len(w) for w in wanted], dtype=np.int64),
-        r_urgency=np.array([urgency_criterion(r, 0, explain=False).value for r in requests]),
-        r_school_share=np.array([1 / (1 + r.school_sessions_received) for r in requests]),
         formats=formats,
-        exact_distance=exact_distance,
+        in_person_format=np.array([f in IN_PERSON_FORMATS for f in formats] or [False]),
+        exact_distance=exact,
+        **_expert_columns(experts, codes, policy, today),
+        **_request_columns(requests, codes),
+        **_wanted_columns(requests, policy, today),
     )
 
 
-@dataclass(slots=True)
-class Scored:
-    """One entry per pair: why it is excluded (a ``REASONS`` index, 0 when it fits), the
-    delivery format (a ``Tables.formats`` index, -1 when excluded), the distance in km
-    (NaN when unknown) and the 0–100 score rounded to two decimals (NaN when excluded)."""
-
-    reason: Ints
-    delivery: Ints
-    distance: Floats
-    score: Floats
+def _array(values: list[Any], dtype: Any) -> NDArray[Any]:
+    return np.array(values, dtype=dtype)
 
 
-def _coverage(
-    codes: Ints, importance: Floats | None, total: Floats, rank: Ints, experts: Ints
-) -> Floats:
-    """``scoring._coverage``'s value: the covered share accumulated slot by slot."""
-    covered = np.zeros(len(experts))
-    for s in range(codes.shape[1]):
-        code = codes[:, s]
-        level = np.where(code >= 0, rank[experts, np.maximum(code, 0)], 0)
-        weight = 1.0 if importance is None else importance[:, s]
-        covered = covered + np.where(level > 0, (weight * level) / MAX_LEVEL, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, covered / np.where(total > 0, total, 1.0), 0.0)
+def _coordinates(values: Iterable[int | None]) -> Floats:
+    return _array([math.nan if v is None else v for v in values], float)
 
 
-def _python_sum(terms: list[Floats]) -> Floats:
-    """Python's ``sum`` of floats, elementwise: Neumaier's compensated summation."""
-    total = np.zeros_like(terms[0])
-    compensation = np.zeros_like(terms[0])
-    for x in terms:
-        t = total + x
-        compensation = compensation + np.where(
-            np.abs(total) >= np.abs(x), (total - t) + x, (x - t) + total
-        )
-        total = t
-    return np.where(np.isfinite(compensation), total + compensation, total)
+def _expert_columns(
+    experts: Sequence[ExpertFacts], codes: _Codes, policy: ScoringPolicy, today: date
+) -> dict[str, Any]:
+    n = len(experts)
+    credential = np.zeros((n, len(codes.kinds)), dtype=bool)
+    need_rank = np.zeros((n, max(1, len(codes.needs))), dtype=np.int64)
+    topic_rank = np.zeros((n, max(1, len(codes.topics))), dtype=np.int64)
+    phase = np.zeros((n, max(1, len(codes.phases))), dtype=bool)
+    offers = np.zeros((n, max(1, len(codes.formats))), dtype=bool)
+    width = max((len(e.weekly_windows) for e in experts), default=0)
+    windows = np.full((n, max(1, width), 3), -1, dtype=np.int64)
+    days_off: list[int] = []
+    for i, e in enumerate(experts):
+        for kind, k in codes.kinds.items():
+            credential[i, k] = kind in e.verified_credentials
+        for code, rank in usable_needs(e).items():
+            need_rank[i, codes.needs[code]] = rank
+        for slug, rank in e.topic_levels.items():
+            topic_rank[i, codes.topics[slug]] = rank
+        for p in e.phases:
+            phase[i, codes.phases[p]] = True
+        for f in e.formats:
+            offers[i, codes.format[f]] = True
+        for k, window in enumerate(e.weekly_windows):
+            windows[i, k] = window
+        days_off.extend(i * DAY_KEY + day.toordinal() for day in e.unavailable_dates)
+    return {
+        "accepting": _array([accepts_work(e) for e in experts], bool),
+        "remaining": _array([e.remaining for e in experts], np.int64),
+        "school": _array([e.school_urn for e in experts], np.int64),
+        "trust": _array([trust_code(e.trust_id) for e in experts], np.int64),
+        "credential": credential,
+        "need_rank": need_rank,
+        "topic_rank": topic_rank,
+        "phase": phase,
+        "offers": offers,
+        "safeguarded": _array([is_safeguarded(e, today) for e in experts], bool),
+        "east": _coordinates(e.easting for e in experts),
+        "north": _coordinates(e.northing for e in experts),
+        "travel": _array([e.max_travel_km for e in experts], float),
+        "age_min": _array([e.age_min for e in experts], np.int64),
+        "age_max": _array([e.age_max for e in experts], np.int64),
+        "free_value": _array([free_time_value(e, policy, today) for e in experts], float),
+        "feedback": _array([feedback_value(e) for e in experts], float),
+        "share": _array([capacity_share(e) for e in experts], float),
+        "windows": windows,
+        "days_off": np.array(sorted(days_off), dtype=np.int64),
+    }
 
 
-def distances_km(tables: Tables, requests: Ints, experts: Ints) -> Floats:
-    """``scoring.distance_km`` for each pair (NaN for None), bit for bit."""
-    dx = tables.r_east[requests] - tables.east[experts]
-    dy = tables.r_north[requests] - tables.north[experts]
-    if tables.exact_distance:
-        return np.sqrt(dx * dx + dy * dy) / 1000
-    return np.array(
-        [
-            math.nan if math.isnan(x + y) else math.hypot(x, y) / 1000
-            for x, y in zip(dx, dy, strict=True)
-        ],
-        dtype=float,
-    )
+def _request_columns(requests: Sequence[RequestFacts], codes: _Codes) -> dict[str, Any]:
+    m = len(requests)
+    weighted = [weighted_needs(r) for r in requests]
+    r_needs = np.full((m, max((len(w) for w in weighted), default=1)), -1, dtype=np.int64)
+    r_need_importance = np.zeros(r_needs.shape)
+    r_topics = np.full((m, max([1, *(len(r.topics) for r in requests)])), -1, dtype=np.int64)
+    r_ages = np.full((m, max([1, *(len(r.ages) for r in requests)])), NO_AGE, dtype=np.int64)
+    r_formats = np.full((m, len(ANY_FORMAT_PREFERENCE)), -1, dtype=np.int64)
+    r_exact_format = np.zeros((m, max(1, len(codes.formats))), dtype=bool)
+    for j, r in enumerate(requests):
+        for s, (code, importance) in enumerate(weighted[j]):
+            r_needs[j, s], r_need_importance[j, s] = codes.needs[code], importance
+        for s, slug in enumerate(sorted(r.topics)):
+            r_topics[j, s] = codes.topics[slug]
+        r_ages[j, : len(r.ages)] = r.ages
+        acceptable = acceptable_formats(r.format, r.video_acceptable)
+        r_formats[j, : len(acceptable)] = [codes.format[f] for f in acceptable]
+        for f in acceptable:
+            r_exact_format[j, codes.format[f]] = is_format_asked(r.format, f)
+    required = [required_qualification(r) for r in requests]
+    return {
+        "r_school": _array([r.school_urn for r in requests], np.int64),
+        "r_trust": _array([trust_code(r.trust_id) for r in requests], np.int64),
+        "r_credential": _array([-1 if k is None else codes.kinds[k] for k in required], np.int64),
+        "r_needs": r_needs,
+        "r_need_importance": r_need_importance,
+        "r_need_total": r_need_importance.sum(axis=1),
+        "r_topics": r_topics,
+        "r_topic_count": _array([len(r.topics) for r in requests], np.int64),
+        "r_phase": _array([codes.phases.get(r.phase, -1) for r in requests], np.int64),
+        "r_ages": r_ages,
+        "r_age_count": _array([len(r.ages) for r in requests], np.int64),
+        "r_formats": r_formats,
+        "r_exact_format": r_exact_format,
+        "r_east": _coordinates(r.easting for r in requests),
+        "r_north": _coordinates(r.northing for r in requests),
+        "r_urgency": _array([urgency_value(r) for r in requests], float),
+        "r_school_share": _array([school_share(r) for r in requests], float),
+    }
 
 
-# --- hard constraints, shared by the pair-by-pair evaluation and the round's coarse filter ---
+def _wanted_columns(
+    requests: Sequence[RequestFacts], policy: ScoringPolicy, today: date
+) -> dict[str, Any]:
+    wanted = [wanted_times(r, today, policy.availability_weeks) for r in requests]
+    width = max([1, *(len(w) for w in wanted)])
+    r_wanted = np.full((len(requests), width, 4), -1, dtype=np.int64)
+    r_wanted[:, :, 0] = NO_WEEKDAY
+    for j, times in enumerate(wanted):
+        for s, (day, start, end) in enumerate(times):
+            r_wanted[j, s] = (day.weekday(), start, end, day.toordinal())
+    return {
+        "r_wanted": r_wanted,
+        "r_wanted_count": _array([len(w) for w in wanted], np.int64),
+    }
 
-# What of a request a hard constraint depends on: nothing (the expert alone), the request's
-# profile (primary need, needs, phase), or its school (school and trust).
-EXPERT, PROFILE, SCHOOL = "expert", "profile", "school"
+
+# --- pairs of the tables -------------------------------------------------------------------
+
 Requests = Ints | int
 ExpertsIndex = Ints | slice
-Failing = Callable[[Tables, Requests, ExpertsIndex], Bools | np.bool_]
 
 
-def _not_accepting(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
-    return ~t.accepting[ei]
+class TableView:
+    """Pairs of ``Tables`` as ``scoring.Pairs``: ``requests`` and ``experts`` are parallel
+    index arrays (pair by pair), or one request index and ``slice(None)`` or an index array
+    of experts (one request against those experts; enough for the hard constraints). Each
+    name is read from the tables when a rule asks for it."""
+
+    __slots__ = ("_distance", "experts", "requests", "tables")
+
+    def __init__(
+        self,
+        tables: Tables,
+        requests: Requests,
+        experts: ExpertsIndex,
+        distance: Floats | None = None,
+    ) -> None:
+        self.tables, self.requests, self.experts = tables, requests, experts
+        self._distance = distance
+
+    def _pair_arrays(self) -> tuple[Ints, Ints]:
+        """The parallel index arrays of pair-by-pair views (the availability criterion)."""
+        if not isinstance(self.requests, np.ndarray) or not isinstance(self.experts, np.ndarray):
+            raise TypeError("Preferred times are read pair by pair.")
+        return self.requests, self.experts
+
+    @property
+    def policy(self) -> ScoringPolicy:
+        return self.tables.policy
+
+    @property
+    def accepting(self) -> Value:
+        return self.tables.accepting[self.experts]
+
+    @property
+    def remaining(self) -> Value:
+        return self.tables.remaining[self.experts]
+
+    @property
+    def expert_school(self) -> Value:
+        return self.tables.school[self.experts]
+
+    @property
+    def request_school(self) -> Value:
+        return self.tables.r_school[self.requests]
+
+    @property
+    def expert_trust(self) -> Value:
+        return self.tables.trust[self.experts]
+
+    @property
+    def request_trust(self) -> Value:
+        return self.tables.r_trust[self.requests]
+
+    @property
+    def qualification_required(self) -> Value:
+        return self.tables.r_credential[self.requests] >= 0
+
+    @property
+    def qualification_held(self) -> Value:
+        kind = np.maximum(self.tables.r_credential[self.requests], 0)
+        return self.tables.credential[self.experts, kind]
+
+    def _levels(self, codes: Ints, rank: Ints) -> list[Value]:
+        """For each slot of ``codes`` ([pairs, slot], or [slot] for one request), the
+        expert's level, 0 for padding."""
+        return [where(code >= 0, rank[self.experts, np.maximum(code, 0)], 0) for code in codes.T]
+
+    @property
+    def need_importance(self) -> Sequence[Value]:
+        return list(self.tables.r_need_importance[self.requests].T)
+
+    @property
+    def need_levels(self) -> Sequence[Value]:
+        return self._levels(self.tables.r_needs[self.requests], self.tables.need_rank)
+
+    @property
+    def need_total(self) -> Value:
+        return self.tables.r_need_total[self.requests]
+
+    @property
+    def serves_phase(self) -> Value:
+        phase = self.tables.r_phase[self.requests]
+        return (phase >= 0) & self.tables.phase[self.experts, np.maximum(phase, 0)]
+
+    @property
+    def format_slots(self) -> Sequence[tuple[Value, Value]]:
+        t = self.tables
+        return [
+            (
+                (code >= 0) & t.offers[self.experts, np.maximum(code, 0)],
+                t.in_person_format[np.maximum(code, 0)],
+            )
+            for code in t.r_formats[self.requests].T
+        ]
+
+    @property
+    def safeguarded(self) -> Value:
+        return self.tables.safeguarded[self.experts]
+
+    @property
+    def distance(self) -> Value:
+        if self._distance is None:
+            self._distance = distances_km(self.tables, self.requests, self.experts)
+        return self._distance
+
+    @property
+    def travel(self) -> Value:
+        return self.tables.travel[self.experts]
+
+    @property
+    def topic_levels(self) -> Sequence[Value]:
+        return self._levels(self.tables.r_topics[self.requests], self.tables.topic_rank)
+
+    @property
+    def topic_count(self) -> Value:
+        return self.tables.r_topic_count[self.requests]
+
+    @property
+    def ages(self) -> Sequence[Value]:
+        return list(self.tables.r_ages[self.requests].T)
+
+    @property
+    def age_count(self) -> Value:
+        return self.tables.r_age_count[self.requests]
+
+    @property
+    def age_min(self) -> Value:
+        return self.tables.age_min[self.experts]
+
+    @property
+    def age_max(self) -> Value:
+        return self.tables.age_max[self.experts]
+
+    @property
+    def wanted_count(self) -> Value:
+        return self.tables.r_wanted_count[self.requests]
+
+    @property
+    def wanted(self) -> list[tuple[Value, Value, Value, Value]]:
+        """Pair by pair: the preferred times as (weekday, start, end, a day off for the
+        expert), slot by slot."""
+        t, (requests, experts) = self.tables, self._pair_arrays()
+        slots = t.r_wanted[requests]
+        wanted = []
+        for s in range(slots.shape[1]):
+            weekday, start, end, ordinal = (slots[:, s, k] for k in range(4))
+            off = np.isin(experts * DAY_KEY + ordinal, t.days_off) if len(t.days_off) else False
+            wanted.append((weekday, start, end, off))
+        return wanted
+
+    @property
+    def weekly_windows(self) -> list[tuple[Value, Value, Value]]:
+        windows = self.tables.windows[self.experts]
+        return [
+            (windows[:, k, 0], windows[:, k, 1], windows[:, k, 2]) for k in range(windows.shape[1])
+        ]
+
+    @property
+    def fits(self) -> Value:
+        """Pair by pair, computed only for the pairs whose request named times."""
+        requests, experts = self._pair_arrays()
+        fits = np.zeros(len(requests), dtype=np.int64)
+        rows = np.flatnonzero(self.wanted_count > 0)
+        if len(rows):
+            named = TableView(self.tables, requests[rows], experts[rows])
+            session = self.policy.session_minutes
+            fits[rows] = preferred_fits(named.wanted, named.weekly_windows, session)
+        return fits
+
+    @property
+    def free_value(self) -> Value:
+        return self.tables.free_value[self.experts]
+
+    @property
+    def urgency(self) -> Value:
+        return self.tables.r_urgency[self.requests]
+
+    @property
+    def feedback(self) -> Value:
+        return self.tables.feedback[self.experts]
+
+    @property
+    def capacity_share(self) -> Value:
+        return self.tables.share[self.experts]
+
+    @property
+    def school_share(self) -> Value:
+        return self.tables.r_school_share[self.requests]
+
+    def asked_for(self, delivery: Value) -> Value:
+        return self.tables.r_exact_format[self.requests, delivery]
+
+    def visits(self, delivery: Value) -> Value:
+        return self.tables.in_person_format[delivery]
 
 
-def _no_capacity(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
-    return t.remaining[ei] <= 0
-
-
-def _own_school(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
-    if t.policy.allow_own_school:
-        return np.False_
-    return t.school[ei] == t.r_school[ri]
-
-
-def _own_trust(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
-    if t.policy.allow_own_trust:
-        return np.False_
-    return (t.trust[ei] != -1) & (t.trust[ei] == t.r_trust[ri])
-
-
-def _missing_qualification(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
-    if not t.credential.shape[1]:
-        return np.False_
-    required = t.r_credential[ri]
-    return (required >= 0) & ~t.credential[ei, np.maximum(required, 0)]
-
-
-def _no_need_overlap(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
-    overlap: Bools | np.bool_ = np.False_
-    for s in range(t.r_needs.shape[1]):
-        code = t.r_needs[ri, s]
-        overlap = overlap | ((code >= 0) & (t.need_rank[ei, np.maximum(code, 0)] > 0))
-    return ~overlap
-
-
-def _phase_not_served(t: Tables, ri: Requests, ei: ExpertsIndex) -> Bools | np.bool_:
-    phase = t.r_phase[ri]
-    return (phase < 0) | ~t.phase[ei, np.maximum(phase, 0)]
-
-
-# ``scoring.hard_constraint``'s checks, in its order: (reason, what it depends on, the
-# failing pairs). ``ri`` and ``ei`` are parallel index arrays (pair by pair), or one request
-# index and ``slice(None)`` (one request against every expert).
-HARD_CONSTRAINTS: tuple[tuple[str, str, Failing], ...] = (
-    (Exclusion.NOT_ACCEPTING, EXPERT, _not_accepting),
-    (Exclusion.NO_CAPACITY, EXPERT, _no_capacity),
-    (Exclusion.OWN_SCHOOL, SCHOOL, _own_school),
-    (Exclusion.OWN_TRUST, SCHOOL, _own_trust),
-    (Exclusion.MANDATORY_QUALIFICATION, PROFILE, _missing_qualification),
-    (Exclusion.NO_NEED_OVERLAP, PROFILE, _no_need_overlap),
-    (Exclusion.PHASE, PROFILE, _phase_not_served),
-)
-
-
-def in_person_deliverable(safeguarded: Bools, distance: Floats, travel: Floats) -> Bools:
-    """``delivery_format``'s rule for a visit or training: a current safeguarding
-    confirmation and a school of known location within the expert's travel distance."""
-    # Comparisons with NaN (unknown location) are False and raise no floating-point error.
-    return safeguarded & (distance <= travel)
-
-
-def remote_deliverable(distance: Floats, video_reach_km: float) -> Bools:
-    """``delivery_format``'s rule for a remote format: within the policy's video reach, or
-    of unknown location."""
-    return ~(distance > video_reach_km)
+def distances_km(tables: Tables, requests: Requests, experts: ExpertsIndex) -> Floats:
+    """``scoring.grid_distance_km`` for each pair (NaN when unknown)."""
+    dx = tables.r_east[requests] - tables.east[experts]
+    dy = tables.r_north[requests] - tables.north[experts]
+    return np.asarray(grid_distance_km(dx, dy, tables.exact_distance), dtype=float)
 
 
 def distances_from(tables: Tables, request: int) -> Floats:
-    """``distances_km`` from one request to every expert, bit for bit."""
-    if tables.exact_distance:
-        dx = tables.r_east[request] - tables.east
-        dy = tables.r_north[request] - tables.north
-        return np.sqrt(dx * dx + dy * dy) / 1000
-    n = len(tables.east)
-    return distances_km(tables, np.full(n, request, dtype=np.int64), np.arange(n))
+    """``distances_km`` from one request to every expert."""
+    return distances_km(tables, request, slice(None))
+
+
+# --- the round's coarse filter: every hard constraint, over all experts at once ------------
 
 
 class Feasibility:
     """Which experts pass every hard constraint for a request, over all experts at once:
-    the rules of ``HARD_CONSTRAINTS`` and ``delivery_format`` that ``exclusion_reasons``
+    ``scoring.HARD_CONSTRAINTS`` and the delivery format's rules, which ``exclusion_reasons``
     applies pair by pair. What depends on the expert alone is computed once, what depends
     on the request's profile (needs, phase, qualification) once per distinct profile, and
     the formats offered once per distinct set of acceptable formats."""
 
     def __init__(self, tables: Tables) -> None:
         t = self.tables = tables
+        everyone = TableView(t, 0, slice(None))
         base = np.ones(len(t.accepting), dtype=bool)
         for _, depends, failing in HARD_CONSTRAINTS:
             if depends == EXPERT:
-                base &= ~failing(t, 0, slice(None))
+                base &= negate(failing(everyone))
         self._base = base
-        self._in_person_codes = {i for i, f in enumerate(t.formats) if f in IN_PERSON_FORMATS}
         profile_columns = np.column_stack([t.r_needs, t.r_phase, t.r_credential])
         self._profile_of = _row_ids(profile_columns)
         self._formats_of = _row_ids(t.r_formats)
@@ -469,20 +575,24 @@ class Feasibility:
         if key not in self._offered:
             self._offered[key] = self._offering(request, key[0])
         visit_offered, remote_offered = self._offered[key]
-        if visit_offered is not None and remote_offered is not None:
-            mask = (visit_offered & visit_ok) | (remote_offered & remote_ok)
-        elif visit_offered is not None:
-            mask = visit_offered & visit_ok
-        elif remote_offered is not None:
-            mask = remote_offered & remote_ok
-        else:
+        # The request's in-person formats and its remote ones, each as one slot.
+        mask = None
+        if visit_offered is not None:
+            mask = slot_deliverable(visit_offered, True, visit_ok, remote_ok)
+        if remote_offered is not None:
+            remote = slot_deliverable(remote_offered, False, visit_ok, remote_ok)
+            mask = remote if mask is None else mask | remote
+        if mask is None:
             return np.zeros(0, dtype=np.int64)
         chosen = np.flatnonzero(mask)
-        # Own school and trust exclude a handful of experts: checked on the few left.
+        # Own school and trust exclude a handful of experts: checked on the few left (a rule
+        # the policy switches off fails no one, as a plain False).
+        left = TableView(self.tables, request, chosen)
         for failing in self._school_rules:
-            failed = failing(self.tables, request, chosen)
-            if np.ndim(failed) and len(chosen):
-                chosen = chosen[~failed]
+            failed = failing(left)
+            if isinstance(failed, np.ndarray):
+                chosen = chosen[negate(failed)]
+                left = TableView(self.tables, request, chosen)
         return chosen
 
     def _offering(self, request: int, profile: int) -> tuple[Bools | None, Bools | None]:
@@ -491,15 +601,16 @@ class Feasibility:
         t = self.tables
         if profile not in self._qualified:
             passing = self._base.copy()
+            request_view = TableView(t, request, slice(None))
             for _, depends, failing in HARD_CONSTRAINTS:
                 if depends == PROFILE:
-                    passing &= ~failing(t, request, slice(None))
+                    passing &= negate(failing(request_view))
             self._qualified[profile] = passing
         formats = int(self._formats_of[request])
         if formats not in self._offers:
             codes = [int(f) for f in t.r_formats[request] if f >= 0]
-            visit = [f for f in codes if f in self._in_person_codes]
-            remote = [f for f in codes if f not in self._in_person_codes]
+            visit = [f for f in codes if t.in_person_format[f]]
+            remote = [f for f in codes if not t.in_person_format[f]]
             self._offers[formats] = (
                 t.offers[:, visit].any(axis=1) if visit else None,
                 t.offers[:, remote].any(axis=1) if remote else None,
@@ -519,117 +630,46 @@ def _row_ids(rows: Ints) -> Ints:
     return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
+# --- pair by pair --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Scored:
+    """One entry per pair: why it is excluded (a ``REASONS`` index, 0 when it fits), the
+    delivery format (a ``Tables.formats`` index, -1 when excluded), the distance in km
+    (NaN when unknown) and the 0–100 score rounded to two decimals (NaN when excluded)."""
+
+    reason: Ints
+    delivery: Ints
+    distance: Floats
+    score: Floats
+
+
 def evaluate_pairs(tables: Tables, requests: Ints, experts: Ints) -> Scored:
     """``scoring.evaluate(explain=False)`` for the pairs (request index, expert index)."""
     reason, delivery, distance = exclusion_reasons(tables, requests, experts)
     score = np.full(len(requests), np.nan)
     keep = np.flatnonzero(reason == 0)
     if len(keep):
-        score[keep] = _score(tables, requests[keep], experts[keep], delivery[keep], distance[keep])
+        pairs = TableView(tables, requests[keep], experts[keep], distance[keep])
+        with np.errstate(invalid="ignore"):
+            values = criterion_values(pairs, delivery[keep])
+        score[keep] = weighted_score(values)
     return Scored(reason, delivery, distance, score)
 
 
 def exclusion_reasons(tables: Tables, requests: Ints, experts: Ints) -> tuple[Ints, Ints, Floats]:
     """``evaluate_pairs`` without the score: each pair's ``REASONS`` index (0 = fits), its
     delivery format (-1 when excluded) and its distance in km (NaN when unknown)."""
-    t, policy = tables, tables.policy
-    ri, ei = requests, experts
-    count = len(ri)
-    reason = np.zeros(count, dtype=np.int64)
-
+    pairs = TableView(tables, requests, experts)
+    reason = np.zeros(len(requests), dtype=np.int64)
     for code, _, failing in HARD_CONSTRAINTS:
-        reason[(reason == 0) & failing(t, ri, ei)] = CODE[code]
-
-    distance = distances_km(t, ri, ei)
-    unknown = np.isnan(distance)
-    visit_ok = in_person_deliverable(t.safeguarded[ei], distance, t.travel[ei])
-    remote_ok = remote_deliverable(distance, policy.video_reach_km)
-    # delivery_format: the first acceptable format offered and deliverable.
-    delivery = np.full(count, -1, dtype=np.int64)
-    why = np.full(count, CODE[Exclusion.FORMAT], dtype=np.int64)
-    in_person_codes = [i for i, f in enumerate(t.formats) if f in IN_PERSON_FORMATS]
+        reason[(reason == 0) & failing(pairs)] = CODE[code]
     with np.errstate(invalid="ignore"):
-        for s in range(t.r_formats.shape[1]):
-            fmt = t.r_formats[ri, s]
-            active = (delivery < 0) & (fmt >= 0) & t.offers[ei, np.maximum(fmt, 0)]
-            in_person = np.isin(fmt, in_person_codes)
-            no_safeguarding = active & in_person & ~t.safeguarded[ei]
-            too_far = active & in_person & ~no_safeguarding & (unknown | (distance > t.travel[ei]))
-            out_of_reach = active & ~in_person & ~unknown & (distance > policy.video_reach_km)
-            why[no_safeguarding] = CODE[Exclusion.SAFEGUARDING]
-            why[too_far] = CODE[Exclusion.TOO_FAR]
-            why[out_of_reach] = CODE[Exclusion.OUT_OF_REACH]
-            ok = active & np.where(in_person, visit_ok, remote_ok)
-            delivery[ok] = fmt[ok]
-    fits = reason == 0
-    reason[fits & (delivery < 0)] = why[fits & (delivery < 0)]
-    delivery[reason != 0] = -1
-    return reason, delivery, distance
-
-
-def _score(t: Tables, ri: Ints, ei: Ints, delivery: Ints, distance: Floats) -> Floats:
-    policy, w = t.policy, t.policy.weights
-    needs = _coverage(t.r_needs[ri], t.r_need_importance[ri], t.r_need_total[ri], t.need_rank, ei)
-    has_topics = t.r_topic_total[ri] > 0
-    topics = _coverage(t.r_topics[ri], None, t.r_topic_total[ri], t.topic_rank, ei)
-    ages = t.r_ages[ri]
-    inside = ((t.age_min[ei, None] <= ages) & (ages <= t.age_max[ei, None])).sum(axis=1)
-    n_ages = t.r_age_count[ri]
-    age = np.where(n_ages > 0, inside / np.maximum(n_ages, 1), 1.0)
-    fmt = np.where(t.r_exact_format[ri, delivery], 1.0, 0.5)
-    in_person = np.isin(delivery, [i for i, f in enumerate(t.formats) if f in IN_PERSON_FORMATS])
-    reach = np.where(in_person, t.travel[ei], float(policy.video_reach_km))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        near = np.where(reach != 0, np.maximum(0.0, 1 - distance / reach), 0.0)
-    near = np.where(np.isnan(distance), 0.0, near)
-    availability = t.free_value[ei]
-    wanted = t.r_wanted_count[ri]
-    with_times = np.flatnonzero(wanted > 0)
-    if len(with_times):
-        availability = availability.copy()
-        availability[with_times] = _fits(t, ri[with_times], ei[with_times]) / wanted[with_times]
-    fairness = (t.share[ei] + t.r_school_share[ri]) / 2
-    topic_weight = np.where(has_topics, w.topics, 0)
-    points = [
-        w.needs * needs,
-        topic_weight * np.where(has_topics, topics, 0.0),
-        w.age * age,
-        w.format * fmt,
-        w.distance * near,
-        w.availability * availability,
-        w.urgency * t.r_urgency[ri],
-        w.feedback * t.feedback[ei],
-        w.fairness * fairness,
-    ]
-    total_weight = (
-        (w.needs + w.age + w.format + w.distance + w.availability + w.urgency + w.feedback)
-        + w.fairness
-        + topic_weight
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = np.where(
-            total_weight > 0, 100 * _python_sum(points) / np.maximum(total_weight, 1), 0.0
-        )
-    return np.array([round(x, 2) for x in raw.tolist()], dtype=float)
-
-
-def _fits(t: Tables, ri: Ints, ei: Ints) -> Ints:
-    """How many of each request's preferred times (in the horizon) fall inside one of the
-    expert's weekly windows for a whole session, on a day the expert is not off."""
-    need = t.policy.session_minutes
-    fits = np.zeros(len(ri), dtype=np.int64)
-    for s in range(t.r_wanted.shape[1]):
-        weekday, start, end, ordinal = (t.r_wanted[ri, s, k] for k in range(4))
-        inside = np.zeros(len(ri), dtype=bool)
-        for k in range(t.windows.shape[1]):
-            w_day, w_start, w_end = (t.windows[ei, k, c] for c in range(3))
-            inside |= (
-                (w_day == weekday)
-                & (weekday >= 0)
-                & (np.minimum(end, w_end) - np.maximum(start, w_start) >= need)
-            )
-        if len(t.days_off):
-            off = np.isin(ei * 2**32 + ordinal, t.days_off)
-            inside &= ~off
-        fits += inside
-    return fits
+        slot, why = delivery_slot(pairs)
+    slot = np.broadcast_to(slot, reason.shape)
+    undeliverable = (reason == 0) & (slot < 0)
+    reason[undeliverable] = np.broadcast_to(why, reason.shape)[undeliverable]
+    chosen = tables.r_formats[requests, np.maximum(slot, 0)]
+    delivery = np.where(reason == 0, chosen, -1).astype(np.int64)
+    return reason, delivery, np.asarray(pairs.distance, dtype=float)

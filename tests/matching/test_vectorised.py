@@ -1,15 +1,19 @@
-"""The vectorised scoring and candidate graph against the plain scoring, pair by pair.
+"""Scoring over arrays (``vectorised``) and the round's candidate graph.
 
-``vectorised.evaluate_pairs`` must give exactly what ``scoring.evaluate`` gives — the same
-exclusion, delivery format, distance and score to the last bit — and ``round_candidates``
-exactly the graph of the plain algorithm (the nearest few by a stable sort, each scored by
-``scoring.evaluate``), on generated facts that reach every branch.
+There is one implementation of every rule (``matching.scoring``); ``vectorised`` runs it on
+arrays of pairs. These tests pin what that gives on known pairs — scores, criterion values,
+exclusions, delivery formats — check that one pair scored on its own numbers and the same
+pair scored among many in arrays agree to the last bit (the numbers-or-arrays helpers), and
+that ``round_candidates`` is the graph of its definition (the nearest few, in
+``scoring.ranking_key``'s order), on generated facts that reach every branch.
 """
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,18 +24,26 @@ from exchange.enums import (
     RequestFormat,
     Urgency,
 )
-from matching.candidates import SCORED_PER_EDGE, _nearest_k, round_candidates
+from matching.candidates import SCORED_PER_EDGE, nearest_k, round_candidates
 from matching.scoring import (
+    Criterion,
     Exclusion,
     ExpertFacts,
     Match,
     RequestFacts,
     ScoringPolicy,
+    Weights,
+    criterion_values,
     evaluate,
+    python_sum,
+    rank,
+    ranking_key,
+    round_score,
+    unknown_last,
     usable_needs,
 )
-from matching.vectorised import REASONS, build_tables, evaluate_pairs
-from tests.matching.test_scoring import at_km, expert, request
+from matching.vectorised import REASONS, TableView, build_tables, evaluate_pairs
+from tests.matching.test_scoring import TUESDAY_AFTERNOON, at_km, expert, hours, request, scenario
 
 TODAY = date(2025, 3, 3)
 NEEDS = ("ASD", "SLCN", "MLD", "HI", "VI")
@@ -128,13 +140,171 @@ def instances(draw: st.DrawFn) -> tuple[list[RequestFacts], list[ExpertFacts], S
     )
 
 
+def score_pairs(reqs, exps, policy=None):
+    """Every (request, expert) pair scored in arrays: the tables, the pairs, the result."""
+    tables = build_tables(reqs, exps, policy or ScoringPolicy(), TODAY)
+    ri, ei = np.divmod(np.arange(len(reqs) * len(exps), dtype=np.int64), len(exps))
+    return tables, ri, ei, evaluate_pairs(tables, ri, ei)
+
+
+# --- known pairs, scored in arrays -------------------------------------------------------
+
+
+def test_arrays_score_the_hand_computed_scenario():
+    req, exp = scenario()
+    topics = replace(req, id=11, topics=frozenset({"aac"}))
+
+    _, _, _, scored = score_pairs([req, topics], [exp])
+
+    # (30 + 7.5 + 10 + 12 + 5 + 1.5 + 3.75 + 5) / 90, then with an uncovered topic / 100.
+    assert scored.score.tolist() == [83.06, 74.75]
+    assert scored.reason.tolist() == [0, 0]
+    assert scored.distance.tolist() == pytest.approx([30.0, 30.0])
+
+
+def test_arrays_give_each_criterion_its_hand_computed_value():
+    req, exp = scenario()
+    tables, ri, ei, scored = score_pairs([req], [exp])
+
+    pairs = TableView(tables, ri, ei, scored.distance)
+    values = {
+        name: (weight, value) for name, weight, value in criterion_values(pairs, scored.delivery)
+    }
+
+    assert {name: float(value[0]) for name, (_, value) in values.items()} == pytest.approx(
+        {
+            Criterion.NEEDS: 1.0,
+            Criterion.TOPICS: 0.0,
+            Criterion.AGE: 0.75,
+            Criterion.FORMAT: 1.0,
+            Criterion.DISTANCE: 0.8,
+            Criterion.AVAILABILITY: 0.5,
+            Criterion.URGENCY: 0.3,
+            Criterion.FEEDBACK: 0.75,
+            Criterion.FAIRNESS: 1.0,
+        }
+    )
+    # Topics do not apply when the school named none.
+    assert int(values[Criterion.TOPICS][0][0]) == 0
+    assert values[Criterion.NEEDS][0] == 30
+
+
+def test_arrays_count_preferred_times_that_fit_a_weekly_window():
+    tuesday = date(2025, 3, 4)
+    fits = (tuesday, *hours(14, 15))
+    too_short = (tuesday + timedelta(weeks=1), *hours(15.5, 17))
+    on_a_day_off = (tuesday + timedelta(weeks=2), *hours(13, 15))
+    req = request(preferred_windows=(fits, too_short, on_a_day_off))
+    exp = expert(
+        weekly_windows=(TUESDAY_AFTERNOON,),
+        unavailable_dates=frozenset({tuesday + timedelta(weeks=2)}),
+    )
+    tables, ri, ei, scored = score_pairs([req], [exp])
+
+    pairs = TableView(tables, ri, ei, scored.distance)
+
+    assert pairs.fits.tolist() == [1]
+    assert pairs.wanted_count.tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    ("req", "exp", "reason"),
+    [
+        (request(), expert(is_paused=True), Exclusion.NOT_ACCEPTING),
+        (request(), expert(capacity=2, load=2), Exclusion.NO_CAPACITY),
+        (request(), expert(school_urn=200_002), Exclusion.OWN_SCHOOL),
+        (
+            request(primary_need="HI", needs=frozenset({"HI"})),
+            expert(need_levels={"HI": 4}),
+            Exclusion.MANDATORY_QUALIFICATION,
+        ),
+        (
+            request(primary_need="SLCN", needs=frozenset({"SLCN"})),
+            expert(),
+            Exclusion.NO_NEED_OVERLAP,
+        ),
+        (request(), expert(phases=frozenset({EducationPhase.SECONDARY})), Exclusion.PHASE),
+        (
+            request(format=RequestFormat.STAFF_TRAINING),
+            expert(formats=frozenset({Format.CONSULTATION})),
+            Exclusion.FORMAT,
+        ),
+        (
+            request(format=RequestFormat.OBSERVATION_VISIT),
+            expert(safeguarding_expires_on=None),
+            Exclusion.SAFEGUARDING,
+        ),
+        (request(format=RequestFormat.OBSERVATION_VISIT), expert(**at_km(20.5)), Exclusion.TOO_FAR),
+        (
+            request(format=RequestFormat.OBSERVATION_VISIT, easting=None),
+            expert(),
+            Exclusion.TOO_FAR,
+        ),
+        (request(format=RequestFormat.VIDEO_CALL), expert(**at_km(150.5)), Exclusion.OUT_OF_REACH),
+    ],
+    ids=[
+        "not-accepting",
+        "no-capacity",
+        "own-school",
+        "qualification",
+        "no-need",
+        "phase",
+        "format",
+        "safeguarding",
+        "too-far",
+        "visit-unknown-location",
+        "out-of-reach",
+    ],
+)
+def test_arrays_exclude_a_pair_for_its_first_failing_constraint(req, exp, reason):
+    _, _, _, scored = score_pairs([req], [exp])
+
+    assert REASONS[scored.reason[0]] == reason
+    assert scored.delivery.tolist() == [-1]
+    assert np.isnan(scored.score[0])
+
+
+def test_arrays_exclude_own_trust_only_when_the_policy_says_so():
+    req, exp = request(trust_id=7), expert(trust_id=7)
+
+    _, _, _, allowed = score_pairs([req], [exp])
+    _, _, _, forbidden = score_pairs([req], [exp], ScoringPolicy(allow_own_trust=False))
+
+    assert allowed.reason.tolist() == [0]
+    assert REASONS[forbidden.reason[0]] == Exclusion.OWN_TRUST
+
+
+def test_arrays_fall_back_to_a_video_call_and_judge_its_distance_by_the_video_reach():
+    req = request(format=RequestFormat.OBSERVATION_VISIT, video_acceptable=True)
+    tables, ri, ei, scored = score_pairs([req], [expert(**at_km(30))])
+
+    pairs = TableView(tables, ri, ei, scored.distance)
+    values = {name: value for name, _, value in criterion_values(pairs, scored.delivery)}
+
+    assert tables.formats[scored.delivery[0]] == Format.VIDEO_CALL
+    assert values[Criterion.FORMAT].tolist() == [0.5]
+    assert values[Criterion.DISTANCE].tolist() == pytest.approx([1 - 30 / 150])
+
+
+def test_arrays_and_one_pair_agree_on_the_explained_match():
+    req, exp = scenario()
+    _, _, _, scored = score_pairs([req], [exp])
+
+    match = evaluate(req, exp, ScoringPolicy(), TODAY)
+
+    assert isinstance(match, Match)
+    assert scored.score.tolist() == [match.score]
+    assert match.summary.startswith("covers ASD at lead level; works with ages 4–11")
+
+
+# --- one pair on its numbers, many pairs in arrays: the same result, bit for bit ---------
+
+
 @settings(max_examples=150, deadline=None)
 @given(instances())
-def test_evaluate_pairs_is_evaluate_bit_for_bit(instance):
+def test_one_pair_and_arrays_of_pairs_agree_bit_for_bit(instance):
     reqs, exps, policy = instance
-    tables = build_tables(reqs, exps, policy, TODAY)
-    ri, ei = np.divmod(np.arange(len(reqs) * len(exps), dtype=np.int64), len(exps))
-    scored = evaluate_pairs(tables, ri, ei)
+    tables, ri, ei, scored = score_pairs(reqs, exps, policy)
     for k, (r, e) in enumerate(zip(ri.tolist(), ei.tolist(), strict=True)):
         plain = evaluate(reqs[r], exps[e], policy, TODAY, explain=False)
         if isinstance(plain, Match):
@@ -150,30 +320,44 @@ def test_evaluate_pairs_is_evaluate_bit_for_bit(instance):
             assert scored.delivery[k] == -1
 
 
+@given(st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=50))
+def test_round_score_on_arrays_is_pythons_round(scores):
+    ties = [k / 100 + 0.005 for k in range(0, 10_000, 997)]
+
+    rounded = round_score(np.array(scores + ties))
+
+    assert rounded.tolist() == [round(x, 2) for x in scores + ties]
+
+
+@given(st.lists(st.lists(st.floats(-1e6, 1e6), min_size=9, max_size=9), min_size=1, max_size=5))
+def test_python_sum_on_arrays_is_pythons_sum(rows):
+    columns = [np.array(column) for column in zip(*rows, strict=True)]
+
+    assert python_sum(columns).tolist() == [sum(row) for row in rows]
+
+
 def plain_round_candidates(reqs, exps, policy, per_request, min_score, proposed=frozenset()):
     """The candidate graph by its definition, pair by pair with ``scoring.evaluate``: for
-    each request, the nearest few experts (a stable sort; unknown distances last) that
+    each request, the nearest few experts (unknown distances last, then lower id) that
     ``evaluate`` finds feasible and that were not proposed for it before, the best of those
-    at or above the minimum score as edges. A request without an edge is explained over the
-    experts sharing a need and its phase: each one's exclusion, "proposed before", or (when
-    it fits) "below the minimum score"."""
+    (``ranking_key``) at or above the minimum score as edges. A request without an edge is
+    explained over the experts sharing a need and its phase: each one's exclusion,
+    "proposed before", or (when it fits) "below the minimum score"."""
     pool = [e for e in exps if e.remaining > 0]
     edges, feasible, exclusions = [], set(), {}
     keep = per_request * SCORED_PER_EDGE
     for req in reqs:
-        rows = []
-        for index, e in enumerate(pool):
+        matches = []
+        for e in pool:
             if (req.id, e.id) in proposed:
                 continue
             result = evaluate(req, e, policy, TODAY, explain=False)
             if isinstance(result, Match):
-                distance = float("nan") if result.distance_km is None else result.distance_km
-                rows.append((distance, index, result))
-        finite = sorted((row for row in rows if row[0] == row[0]), key=lambda row: row[:2])
-        chosen = finite + [row for row in rows if row[0] != row[0]]
-        matches = [m for _, _, m in chosen[:keep] if m.score >= min_score]
+                matches.append(result)
+        matches.sort(key=lambda m: (unknown_last(m.distance_km), m.expert_id))
+        matches = [m for m in matches[:keep] if m.score >= min_score]
         if matches:
-            matches.sort(key=lambda m: (-m.score, m.distance_km or 0.0, m.expert_id))
+            matches.sort(key=lambda m: ranking_key(m.score, m.distance_km, m.expert_id))
             edges += [(m.request_id, m.expert_id, m.score) for m in matches[:per_request]]
             feasible.add(req.id)
             continue
@@ -359,14 +543,51 @@ def test_a_request_without_candidates_counts_each_experts_first_failing_constrai
     }
 
 
+def test_an_unknown_distance_sorts_last_in_the_round_as_in_ranking():
+    # Distance carries no weight, so only the tie-break separates these equal scores.
+    policy = ScoringPolicy(weights=Weights(distance=0))
+    req = request(format=RequestFormat.VIDEO_CALL)
+    exps = [
+        expert(id=9, easting=None, northing=None),
+        expert(id=7, **at_km(9)),
+        expert(id=5, **at_km(3)),
+        expert(id=2, **at_km(9)),
+    ]
+
+    graph = round_candidates(
+        requests=[req], experts=exps, policy=policy, today=TODAY, per_request=3, min_score=0
+    )
+    ranking = rank(req, exps, policy, TODAY)
+
+    assert graph.expert_ids.tolist() == [5, 2, 7]
+    assert [m.expert_id for m in ranking.matches] == [5, 2, 7, 9]
+
+
+def test_the_nearest_few_leave_unknown_distances_for_last():
+    chosen = np.arange(4)
+
+    nearest = nearest_k(chosen, np.array([np.nan, 5.0, np.nan, 1.0]), np.array([1, 2, 3, 4]), 3)
+
+    assert nearest.tolist() == [0, 1, 3]
+
+
 @given(
-    st.lists(st.sampled_from([0.0, 1.0, 1.5, 2.0, float("nan")]), min_size=2, max_size=30),
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 1.0, 1.5, 2.0, float("nan")]), st.integers(1, 40)),
+        min_size=2,
+        max_size=30,
+        unique_by=lambda row: row[1],
+    ),
     st.integers(1, 10),
 )
-def test_nearest_k_is_the_head_of_a_stable_argsort(distances, keep):
-    distance = np.array(distances)
-    if len(distance) <= keep:
-        keep = len(distance) - 1
-    chosen = np.arange(100, 100 + len(distance))
-    expected = set(chosen[np.argsort(distance, kind="stable")[:keep]].tolist())
-    assert set(_nearest_k(chosen, distance, keep).tolist()) == expected
+def test_nearest_k_is_the_head_of_the_ranking_order_by_distance(rows, keep):
+    distance = np.array([d for d, _ in rows])
+    expert_ids = np.array([i for _, i in rows])
+    keep = min(keep, len(rows) - 1)
+    chosen = np.arange(100, 100 + len(rows))
+
+    nearest = nearest_k(chosen, distance, expert_ids, keep)
+
+    order = sorted(range(len(rows)), key=lambda k: (unknown_last(distance[k]), expert_ids[k]))
+    assert set(nearest.tolist()) == set(chosen[order[:keep]].tolist())
+    assert nearest.tolist() == sorted(nearest.tolist())
