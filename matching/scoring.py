@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from exchange import constants
 from exchange.enums import (
     IN_PERSON_FORMATS,
     LEVEL_RANK,
@@ -385,7 +386,11 @@ def grid_distance_km(dx: Value, dy: Value, exact: bool = False) -> Value:
 
 
 def accepts_work(expert: ExpertFacts) -> bool:
-    return expert.is_verified and not expert.is_suspended and not expert.is_paused
+    return constants.accepts_work(
+        is_verified=expert.is_verified,
+        is_suspended=expert.is_suspended,
+        is_paused=expert.is_paused,
+    )
 
 
 def is_safeguarded(expert: ExpertFacts, today: date) -> bool:

@@ -33,6 +33,7 @@ from exchange.enums import (
     VerificationStatus,
 )
 from exchange.models import (
+    ACCEPTING_WORK,
     FORMAT_FLAGS,
     PHASE_FLAGS,
     AvailabilityException,
@@ -189,7 +190,7 @@ def _candidate_stages(
     stages: list[tuple[str, Narrowing]] = [
         (
             Exclusion.NOT_ACCEPTING,
-            lambda qs: qs.filter(is_verified=True, is_suspended=False, is_paused=False),
+            lambda qs: qs.filter(ACCEPTING_WORK),
         ),
         (
             Exclusion.NO_CAPACITY,
