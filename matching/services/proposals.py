@@ -2,7 +2,7 @@
 submitted request's proposals (the per-request worker)."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -60,6 +60,25 @@ def _breakdown(match: scoring.Match) -> list[dict[str, Any]]:
     ]
 
 
+def _lock_experts(expert_ids: list[int], today: date) -> tuple[dict[int, int], dict[int, int]]:
+    """Locks the experts' rows (in id order, so two writers cannot deadlock) and returns each
+    one's capacity left this month, counted under the lock, and their school."""
+    capacity: dict[int, int] = {}
+    school_of: dict[int, int] = {}
+    for chunk in pk_batches(expert_ids):
+        for pk, sessions, school_id in (
+            ExpertProfile.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "sessions_per_month", "school_id")
+        ):
+            capacity[pk], school_of[pk] = sessions, school_id
+    loads = {}
+    for chunk in pk_batches(expert_ids):
+        loads.update(selectors.expert_loads(expert_ids=chunk, today=today))
+    return {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}, school_of
+
+
 def proposals_write(
     *,
     matches: Sequence[scoring.Match],
@@ -76,21 +95,7 @@ def proposals_write(
     The experts' rows are locked (in id order, so two writers cannot deadlock) and their
     holds recounted, so a concurrent writer's proposals or accepts are seen.
     """
-    expert_ids = sorted({m.expert_id for m in matches})
-    capacity: dict[int, int] = {}
-    school_of: dict[int, int] = {}
-    for chunk in pk_batches(expert_ids):
-        for pk, sessions, school_id in (
-            ExpertProfile.objects.select_for_update()
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .values_list("pk", "sessions_per_month", "school_id")
-        ):
-            capacity[pk], school_of[pk] = sessions, school_id
-    loads = {}
-    for chunk in pk_batches(expert_ids):
-        loads.update(selectors.expert_loads(expert_ids=chunk, today=today))
-    remaining = {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}
+    remaining, school_of = _lock_experts(sorted({m.expert_id for m in matches}), today)
     closed = closed_days_by_school(
         school_ids=set(school_of.values()), start=today, end=today + EXPIRY_LOOKAHEAD
     )
@@ -189,23 +194,9 @@ def proposals_create_for_request(*, support_request_id: int) -> list[Proposal]:
         wanted = policy.proposals_per_request - live
         if wanted <= 0:
             return []
-        experts = selectors.candidate_experts(
-            support_request=support_request,
-            policy=policy,
-            today=today,
-            # Never the same expert twice for one request: not after a decline or expiry.
-            exclude_expert_ids=previous.values_list("expert_id", flat=True),
-        )
-        ranking = scoring.rank(
-            selectors.request_facts(
-                requests=SupportRequest.objects.filter(pk=support_request.pk), today=today
-            )[0],
-            selectors.expert_facts(
-                experts=experts, today=today, horizon_weeks=policy.availability_weeks
-            ),
-            policy.scoring_policy(),
-            today,
-        )
+        # Never the same expert twice for one request: not after a decline or expiry.
+        before = previous.values_list("expert_id", flat=True)
+        ranking = _rank_candidates(support_request, policy, today, exclude_expert_ids=before)
         eligible = [m for m in ranking.matches if m.score >= policy.min_score]
         created = proposals_write(
             matches=eligible,
@@ -228,16 +219,41 @@ def proposals_create_for_request(*, support_request_id: int) -> list[Proposal]:
                     support_request=support_request,
                     policy=policy,
                     today=today,
-                    exclude_expert_ids=previous.values_list("expert_id", flat=True),
+                    exclude_expert_ids=before,
                 )
                 + ranking.exclusions
                 + Counter({scoring.Exclusion.LOW_SCORE: len(ranking.matches) - len(eligible)})
             )
-            reason = scoring.describe_exclusions(exclusions)
             support_request_transition(
                 support_request_id=support_request.pk,
                 to_status=RequestStatus.UNMATCHED,
                 by=None,
-                reason=reason[:500],
+                reason=scoring.describe_exclusions(exclusions)[:500],
             )
     return created
+
+
+def _rank_candidates(
+    support_request: SupportRequest,
+    policy: MatchingPolicy,
+    today: date,
+    *,
+    exclude_expert_ids: Iterable[int],
+) -> scoring.Ranking:
+    """The request's candidates (narrowed in the database), scored and ranked."""
+    experts = selectors.candidate_experts(
+        support_request=support_request,
+        policy=policy,
+        today=today,
+        exclude_expert_ids=exclude_expert_ids,
+    )
+    return scoring.rank(
+        selectors.request_facts(
+            requests=SupportRequest.objects.filter(pk=support_request.pk), today=today
+        )[0],
+        selectors.expert_facts(
+            experts=experts, today=today, horizon_weeks=policy.availability_weeks
+        ),
+        policy.scoring_policy(),
+        today,
+    )
