@@ -1,6 +1,6 @@
 """Counting school days: weekdays that are not bank holidays in England, nor any of the
 ``closed`` days a caller passes (a school's holidays and INSET days, from its term calendar:
-``scheduling.selectors.closed_days_by_school``).
+``exchange.selectors.closed_days_by_school``).
 """
 
 from collections.abc import Collection

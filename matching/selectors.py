@@ -515,12 +515,6 @@ def proposals_of_request(*, support_request: SupportRequest, user: User) -> Quer
     return proposals_visible_to(user=user).filter(request=support_request)
 
 
-def expert_inbox(*, user: User) -> QuerySet[Proposal]:
-    """The proposals made to the caller as an expert."""
-    inbox = access.proposals_made_to_caller(caller_scope(user=user))
-    return proposals_visible_to(user=user).filter(inbox)
-
-
 def matching_policies() -> QuerySet[MatchingPolicy]:
     return MatchingPolicy.objects.order_by("-version")
 

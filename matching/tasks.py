@@ -13,12 +13,12 @@ from config.errors import ConflictError
 from matching import services
 
 
-@shared_task(name="matching.propose_for_request", **RETRY)
+@shared_task(name=services.PROPOSE_TASK, **RETRY)
 def propose_for_request(support_request_id: int) -> int:
     return len(services.proposals_create_for_request(support_request_id=support_request_id))
 
 
-@shared_task(name="matching.run_round", **RETRY)
+@shared_task(name=services.ROUND_TASK, **RETRY)
 def run_round(trigger: str = "schedule", by_user_id: int | None = None) -> int:
     """Returns the run's id, or 0 when another round was already running."""
     by = User.objects.filter(pk=by_user_id).first() if by_user_id else None

@@ -11,22 +11,24 @@ from celery import shared_task
 
 from config.celery import TASK_RETRY as RETRY
 from config.celery import task_with_aliases
-from exchange.notifications import notifications_deliver
+from exchange import notifications
 from scheduling import services
 from scheduling.selectors import session_invitation
 
 
-@task_with_aliases("scheduling.offer_slots", aliases=("exchange.offer_slots",), **RETRY)
+@task_with_aliases(services.OFFER_TASK, aliases=("exchange.offer_slots",), **RETRY)
 def offer_slots(support_request_id: int) -> int:
     """Handles ``proposal.accepted``: offers the school times that suit both."""
     return len(services.slots_offer(support_request_id=support_request_id))
 
 
-@shared_task(name="exchange.deliver_notifications", **RETRY)
+@shared_task(name=notifications.DELIVER_TASK, **RETRY)
 def deliver_notifications(notification_ids: list[int]) -> int:
     """Emails stored notifications (the exchange's ``notify`` queues this task by name),
     a session's with its invitation attached: the one part that needs scheduling."""
-    return notifications_deliver(notification_ids=notification_ids, attach=session_invitation)
+    return notifications.notifications_deliver(
+        notification_ids=notification_ids, attach=session_invitation
+    )
 
 
 @task_with_aliases("scheduling.send_reminders", aliases=("exchange.send_reminders",), **RETRY)

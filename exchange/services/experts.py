@@ -9,9 +9,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.enums import Role
-from accounts.models import Membership, School, User
+from accounts.access import caller_scope
+from accounts.models import School, User
 from config.errors import ApplicationError, ConflictError
+from exchange import access
 from exchange.enums import VerificationStatus
 from exchange.models import (
     FORMAT_FLAGS,
@@ -39,7 +40,7 @@ EXPERT_EDITABLE_FIELDS = (
 
 def expert_profile_create(*, user: User, school: School, **data: Any) -> ExpertProfile:
     """Registers the caller as an expert at a school where they hold an expert membership."""
-    if not Membership.objects.filter(user=user, school=school, role=Role.EXPERT).exists():
+    if school.pk not in access.expert_home_schools(caller_scope(user=user)):
         raise ApplicationError(
             "You can only register as an expert at a school where you hold an expert role.",
             fields={"school": ["You do not hold an expert role at this school."]},

@@ -10,7 +10,6 @@ from matching.scoring.facts import (
     Exclusion,
     ExpertFacts,
     RequestFacts,
-    ScoringPolicy,
 )
 from matching.scoring.pairs import PairFacts, Pairs
 
@@ -115,17 +114,6 @@ def first_failing(pairs: Pairs) -> str | None:
         if failing(pairs):
             return reason
     return None
-
-
-def hard_constraint(
-    request: RequestFacts, expert: ExpertFacts, policy: ScoringPolicy
-) -> str | None:
-    """The first hard constraint the pair fails (an ``Exclusion`` code), or None.
-
-    The format, safeguarding and distance constraints depend on the format chosen, so
-    :func:`delivery_slot` checks them.
-    """
-    return first_failing(PairFacts(request, expert, policy))
 
 
 def distance_km(request: RequestFacts, expert: ExpertFacts) -> float | None:

@@ -4,8 +4,9 @@ and completing sessions, reminders, lapsed offers and calendar feeds.
 Never double-booked: every path that gives an expert a live session locks the expert's row
 (``select_for_update``) before it checks for an overlapping live session and writes, all in
 one transaction, so writers for one expert queue instead of racing. Lock order: offering,
-booking and confirming lock the request's row, then the expert's; rescheduling the
-expert's, then the session's; cancelling the request's, then the session's. On PostgreSQL
+booking and confirming lock the request's row, then the expert's; cancelling and completing
+the request's, then the session's; rescheduling the expert's, then the session's. On
+PostgreSQL
 an exclusion constraint is the backstop (an ``IntegrityError`` from it, or a deadlock, is a
 409), and on SQLite ``transaction_mode: IMMEDIATE`` serialises the writers.
 

@@ -269,7 +269,7 @@ def session_book(*, support_request: SupportRequest, starts_at: datetime, by: Us
     """The school books a time it agreed with the accepted expert directly:
     a ``confirmed`` session, and the request ``accepted → scheduled``."""
     with transaction.atomic():
-        # Lock order everywhere: the request, then the expert.
+        # Lock order, as in offering: the request, then the expert (see the package docstring).
         support_request = (
             SupportRequest.objects.select_for_update(of=("self",))
             .select_related("school")
@@ -319,7 +319,7 @@ def session_confirm(*, session: Session, by: User) -> Session:
     cancelled, the request ``accepted → scheduled``, reminders are set and both sides get the
     invitation."""
     with transaction.atomic():
-        # Lock order everywhere: the request, then the expert.
+        # Lock order, as in offering: the request, then the expert (see the package docstring).
         SupportRequest.objects.select_for_update().values_list("pk").get(pk=session.request_id)
         ExpertProfile.objects.select_for_update().get(pk=session.expert_id)
         now = timezone.now()

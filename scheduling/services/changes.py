@@ -94,7 +94,7 @@ def session_cancel(*, session: Session, by: User, reason: str) -> Session:
     (and the expert's weekly and monthly session count with it), reminders stop, the other
     side is told and the request goes back to ``accepted`` to be booked again."""
     with transaction.atomic():
-        # Lock order everywhere: the request, then the session. With the request locked,
+        # Lock order, as in completing: the request, then the session. With the request locked,
         # two offers of it cancelled at once queue, so exactly one of them sees it was the
         # last.
         SupportRequest.objects.select_for_update().values_list("pk").get(pk=session.request_id)
@@ -198,6 +198,8 @@ def session_complete(*, session: Session, by: User, no_show: bool = False) -> Se
     (the request goes back to ``accepted`` to be booked again). Only once it has started."""
     to_status = SessionStatus.NO_SHOW if no_show else SessionStatus.COMPLETED
     with transaction.atomic():
+        # The request's row first, as cancelling does: the same lock order on both paths.
+        SupportRequest.objects.select_for_update().values_list("pk").get(pk=session.request_id)
         now = timezone.now()
         moved = Session.objects.filter(
             pk=session.pk, status=SessionStatus.CONFIRMED, starts_at__lte=now

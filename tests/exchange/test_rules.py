@@ -8,7 +8,7 @@ from celery import current_app
 from django.conf import settings
 
 from exchange import events
-from exchange.constants import accepts_work
+from exchange.constants import LONDON_TZID, accepts_work
 from exchange.models import ExpertProfile, OutboxMessage
 from tests.factories import ExpertProfileFactory, SupportRequestFactory
 
@@ -63,3 +63,7 @@ def test_the_architecture_docs_event_table_is_the_handlers_table():
         documented.setdefault(event, set()).add(task_name)
 
     assert documented == {str(e): set(names) for e, names in events.HANDLERS.items()}
+
+
+def test_the_domains_time_zone_is_the_one_django_and_celery_run_in():
+    assert settings.TIME_ZONE == settings.CELERY_TIMEZONE == LONDON_TZID
