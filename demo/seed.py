@@ -235,6 +235,10 @@ def _role_users(password: str) -> list[DemoUser]:
 
 def _experts(rng: random.Random, password: str) -> None:
     today = timezone.localdate()
+    taxonomy = Taxonomy(
+        needs={need.code: need for need in Need.objects.all()},
+        topics={topic.slug: topic for topic in Topic.objects.all()},
+    )
     demo_expert = User.objects.get(email=f"expert@{DEMO_DOMAIN}")
     home = School.objects.get(memberships__user=demo_expert, memberships__role=Role.EXPERT)
     nearby = [s for s in _open(SchoolKind.SPECIAL, near=_senco_school()) if s != home]
@@ -248,7 +252,7 @@ def _experts(rng: random.Random, password: str) -> None:
         provided = [p.need_code for p in school.sen_provisions.all()]
         # Outreach teams cover the commonest needs as well as their school's own.
         codes = list(dict.fromkeys([*provided[:2], *rng.sample(COMMON_NEEDS, 2)]))
-        specialisms = _specialisms(rng, codes)  # before the other draws: the seed's order
+        specialisms = _specialisms(rng, codes, taxonomy)  # before the other draws: the seed's order
         expert = services.expert_profile_create(
             user=user,
             school=school,
@@ -268,16 +272,27 @@ def _experts(rng: random.Random, password: str) -> None:
         _availability(rng, expert, index, today=today)
 
 
-def _specialisms(rng: random.Random, codes: list[str]) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class Taxonomy:
+    """The needs and topics by code, read once for every expert."""
+
+    needs: dict[str, Need]
+    topics: dict[str, Topic]
+
+
+def _specialisms(
+    rng: random.Random, codes: list[str], taxonomy: Taxonomy
+) -> list[dict[str, object]]:
     """A level in each need, and in two of the topics those needs touch."""
-    needs = {need.code: need for need in Need.objects.filter(code__in=codes)}
     specialisms: list[dict[str, object]] = [
-        {"need": needs[code], "level": rng.choice([Level.SPECIALIST, Level.LEAD])} for code in codes
+        {"need": taxonomy.needs[code], "level": rng.choice([Level.SPECIALIST, Level.LEAD])}
+        for code in codes
     ]
     topic_slugs = sorted({slug for code in codes for slug in TOPICS_BY_NEED[code]})
     chosen = rng.sample(topic_slugs, min(2, len(topic_slugs)))
-    topics = {topic.slug: topic for topic in Topic.objects.filter(slug__in=chosen)}
-    specialisms += [{"topic": topics[slug], "level": rng.choice(list(Level))} for slug in chosen]
+    specialisms += [
+        {"topic": taxonomy.topics[slug], "level": rng.choice(list(Level))} for slug in chosen
+    ]
     return specialisms
 
 
