@@ -14,10 +14,19 @@ from rest_framework.test import APIClient
 Test = TypeVar("Test", bound=Callable[..., Any])
 
 
+REAL_CONCURRENCY = (
+    "Real concurrency needs PostgreSQL: SQLite test databases are not shared between threads."
+)
+
+
+def _unless_postgres(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
+
+
 def postgres_only(reason: str) -> Callable[[Test], Test]:
     """``@postgres_only("why")``: the test runs only on PostgreSQL (skipped elsewhere, with
     the reason) and carries the ``postgres`` marker, so ``-m postgres`` selects it."""
-    skip = pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
+    skip = _unless_postgres(reason)
 
     def mark(test: Test) -> Test:
         return pytest.mark.postgres(skip(test))
@@ -25,17 +34,19 @@ def postgres_only(reason: str) -> Callable[[Test], Test]:
     return mark
 
 
-needs_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Real concurrency needs PostgreSQL: SQLite test databases are not shared between "
-    "threads.",
-)
-# The racers commit, so these tests run outside a test transaction. The database is flushed
-# before each such test; serialized_rollback restores what the migrations loaded (the needs
-# and topics taxonomy, the default matching policy and term calendar).
+# Tests whose work commits (the racers, migrating) run outside a test transaction. The
+# database is flushed before each such test; serialized_rollback restores what the
+# migrations loaded (the needs and topics taxonomy, the default policy and term calendar).
 committing_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-# Apply to a whole module of racing tests.
-RACING = [pytest.mark.postgres, needs_postgres, committing_db]
+
+
+def racing[T: Callable[..., Any]](test: T) -> T:
+    """``@racing``: a real-concurrency test, on PostgreSQL only, outside a test transaction."""
+    return postgres_only(REAL_CONCURRENCY)(committing_db(test))
+
+
+# ``pytestmark = RACING``: every test of a module races.
+RACING = [pytest.mark.postgres, _unless_postgres(REAL_CONCURRENCY), committing_db]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from tests.factories import (
     TrustCoordinatorMembershipFactory,
     UserFactory,
 )
-from tests.postgres import Call, committing_db, needs_postgres, race
+from tests.postgres import Call, race, racing
 
 S = RequestStatus
 STATUSES = list(S.values)
@@ -478,9 +478,7 @@ def assert_consistent_history(support_request: SupportRequest, wins: int) -> lis
 
 
 @pytest.mark.parametrize("action", ["submit", "cancel"])
-@pytest.mark.postgres
-@needs_postgres
-@committing_db
+@racing
 def test_concurrent_identical_transitions_one_wins_the_rest_get_409(action):
     senco = MembershipFactory(role=Role.SENCO, school=SchoolFactory())
     support_request = SupportRequestFactory(school=senco.school)
@@ -506,9 +504,7 @@ def test_concurrent_identical_transitions_one_wins_the_rest_get_409(action):
     )
 
 
-@pytest.mark.postgres
-@needs_postgres
-@committing_db
+@racing
 def test_concurrent_submit_and_cancel_on_a_draft_stay_consistent():
     """Half the racers submit and half cancel a draft. Each path can win at most once:
     cancel first ends it; submit first still lets one cancel follow (submitted → cancelled)
@@ -550,9 +546,7 @@ def wait_until_blocked(backend_pid: int, timeout: float = 10) -> None:
 
 
 @pytest.mark.parametrize("winner", [S.SUBMITTED, S.CANCELLED])
-@pytest.mark.postgres
-@needs_postgres
-@committing_db
+@racing
 def test_a_transition_that_read_the_old_status_and_lost_the_race_gets_409(winner):
     """Forces the window between the service's read and its conditional update: the loser
     reads ``draft`` while the winner's move is uncommitted, then its update waits for the

@@ -31,11 +31,10 @@ from exchange import outbox
 from exchange.models import Notification, OutboxMessage
 from scheduling import tasks as scheduling_tasks
 from scheduling.models import CalendarFeed, Reminder, Session, SessionChange
-from tests.postgres import postgres_only
 
-# Migrating needs committed transactions; serialized_rollback restores the migrated data
-# (taxonomy, calendar, policy) that the flush after each such test removes.
-committing_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Migrating needs committed transactions (``committing_db``: serialized_rollback restores
+# the migrated data that the flush after each such test removes).
+from tests.postgres import committing_db, postgres_only
 
 BEFORE_THE_MOVE = [("exchange", "0007_notification_kind_proposal_reminder"), ("scheduling", None)]
 # The migrations of the move, unapplied before it.
