@@ -13,12 +13,8 @@ from rest_framework.response import Response
 
 from exchange import notifications, selectors
 from exchange.filters import NotificationFilter
-from exchange.models import (
-    Notification,
-)
-from exchange.serializers import (
-    NotificationSerializer,
-)
+from exchange.models import Notification
+from exchange.serializers import NotificationSerializer
 
 
 @extend_schema_view(

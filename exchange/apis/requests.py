@@ -18,9 +18,7 @@ from accounts.access import caller_scope
 from config.schema import CONFLICT
 from exchange import access, selectors, services
 from exchange.filters import SupportRequestFilter
-from exchange.models import (
-    SupportRequest,
-)
+from exchange.models import SupportRequest
 from exchange.serializers import (
     StatusChangeSerializer,
     SupportRequestInputSerializer,

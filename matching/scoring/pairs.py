@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from exchange.enums import (
-    IN_PERSON_FORMATS,
-)
+from exchange.enums import IN_PERSON_FORMATS
 from matching.scoring.arrays import Value, grid_distance_km
 from matching.scoring.derived import (
     acceptable_formats,

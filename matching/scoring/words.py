@@ -5,9 +5,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
-from exchange.enums import (
-    IN_PERSON_FORMATS,
-)
+from exchange.enums import IN_PERSON_FORMATS
 from matching.scoring.arrays import is_unknown
 from matching.scoring.criteria import (
     CRITERION_VALUES,
