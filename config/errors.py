@@ -10,6 +10,8 @@ extra machine-readable context (e.g. the current status and the allowed next one
 """
 
 import logging
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -22,8 +24,12 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
+from config.resilience import count, database_outage, is_database_unavailable, sqlstate
+
 logger = logging.getLogger(__name__)
 
+# What a client is told to wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 5
 # PostgreSQL SQLSTATEs for a lost race that the client may simply retry.
 _RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization, lock not available
 
@@ -109,13 +115,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's ``EXCEPTION_HANDLER``: renders every error in the one format."""
     # Roll back an enclosing atomic block (e.g. ATOMIC_REQUESTS) as DRF's own handler does.
     set_rollback()
+    if is_database_unavailable(exc):
+        # PostgreSQL is unreachable: nothing of ours is wrong, the client may retry shortly.
+        database_outage.failed(exc)
+        return database_unavailable_response()  # type: ignore[return-value]
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, OperationalError) and _sqlstate(exc) in _RETRYABLE_SQLSTATES:
+    elif isinstance(exc, OperationalError) and sqlstate(exc) in _RETRYABLE_SQLSTATES:
         # Two writers collided inside the database; nothing was stored, the client may retry.
         exc = ConflictError(
             "Another change to the same records happened at the same time; please retry.",
@@ -152,13 +162,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-def _sqlstate(exc: OperationalError) -> str | None:
-    cause = exc.__cause__
-    return getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(
-        cause, "sqlstate", None
-    )
-
-
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
@@ -171,8 +174,47 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """``handler500``: API paths answer in the error format, other paths as Django does."""
+    """``handler500``: API paths answer in the error format, other paths as Django does;
+    an unreachable database (e.g. from a middleware, before any view) is a 503."""
+    error = sys.exc_info()[1]
+    if error is not None and is_database_unavailable(error):
+        database_outage.failed(error)
+        return database_unavailable_response()
     if _is_api(request):
         body = error_body(500, "server_error", "An unexpected error occurred.")
         return JsonResponse(body, status=500)
     return defaults.server_error(request)
+
+
+def database_unavailable_response() -> JsonResponse:
+    """``503 database_unavailable`` with ``Retry-After``: PostgreSQL cannot be reached."""
+    count("database_unavailable")
+    body = error_body(
+        503,
+        "database_unavailable",
+        "The service is briefly unavailable; please retry shortly.",
+        details={"retry_after": DATABASE_RETRY_AFTER_SECONDS},
+    )
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    # Django logs every 5xx response; this outage is logged once, by ``database_outage``.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answers 503 instead of 500 when a view outside DRF (the admin, the probes) cannot
+    reach the database; DRF views get the same from ``exception_handler``, and what fails
+    in a middleware before any view from ``server_error``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_unavailable(exception):
+            return None
+        database_outage.failed(exception)
+        return database_unavailable_response()

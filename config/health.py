@@ -1,7 +1,5 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-import logging
-
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -9,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-logger = logging.getLogger(__name__)
+from config.resilience import database_outage, redis_breaker
 
 
 @never_cache
@@ -24,12 +22,14 @@ def _check_database() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
-        logger.warning("Readiness: database unavailable: %s", type(error).__name__)
+        database_outage.failed(error)
         return "unavailable"
     return "ok"
 
 
 def _check_redis() -> str:
+    if not redis_breaker.allows():
+        return "unavailable"  # failed moments ago: do not wait on it again
     client = redis.Redis.from_url(
         settings.REDIS_URL,
         socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
@@ -38,22 +38,29 @@ def _check_redis() -> str:
     try:
         client.ping()
     except redis.RedisError as error:
-        logger.warning("Readiness: Redis unavailable: %s", type(error).__name__)
+        redis_breaker.failed(error)
         return "unavailable"
     finally:
         client.close()
+    redis_breaker.succeeded()
     return "ok"
 
 
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to take traffic: the database answers, and Redis too when it is configured."""
+    """Ready to take traffic while the database answers: ``ok`` (200) when everything
+    answers, ``degraded`` (200) when only Redis does not (the API still serves, see
+    ``config/resilience.py``), ``unavailable`` (503) when the database does not."""
     checks = {"database": _check_database()}
     if settings.REDIS_URL:
         checks["redis"] = _check_redis()
-    ready = all(result == "ok" for result in checks.values())
+    if checks["database"] != "ok":
+        status = "unavailable"
+    elif all(result == "ok" for result in checks.values()):
+        status = "ok"
+    else:
+        status = "degraded"
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
+        {"status": status, "checks": checks}, status=503 if status == "unavailable" else 200
     )

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a view that cannot reach PostgreSQL answers 503, not 500.
+    "config.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,7 +75,7 @@ MIDDLEWARE = [
 if PRODUCTION:
     # Serves collected static files (admin, Swagger UI) from gunicorn; in development
     # runserver serves them from the apps.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -114,10 +116,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Short socket timeouts: a hung Redis must fail a request quickly, not hang it.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+# Redis is optional at run time: after a failure it is skipped for this long, while the cache
+# misses, the general throttles fail open and outbox messages wait (config/resilience.py).
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.resilience.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "exchange",
             "OPTIONS": {
@@ -140,10 +145,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT
+# The worker and beat outlive a Redis outage of any length: they reconnect, never give up.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
     "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-    "visibility_timeout": 3600,
+    # A task whose worker died without acknowledging it (acks_late) runs again after this.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 # Publishing gives up quickly when the broker is down: the outbox keeps the message and the
 # sweep publishes it later, so a web request never waits long on Redis.
@@ -154,7 +162,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "exchange.outbox_sweep", "schedule": 60.0},
+    # Often enough that work queued during a Redis outage leaves within a minute of its end.
+    "outbox-sweep": {
+        "task": "exchange.outbox_sweep",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=20.0),
+    },
     "expire-proposals": {"task": "matching.expire_proposals", "schedule": 15 * 60.0},
     "matching-round": {
         "task": "matching.run_round",

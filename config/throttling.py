@@ -2,11 +2,15 @@
 
 DRF's throttles copy ``DEFAULT_THROTTLE_RATES`` into a class attribute at import time, so a
 rate changed in settings (or by a test) would be ignored. The cache behind them is the default
-cache: Redis when ``REDIS_URL`` is set, so every web process shares the same counters.
+cache: Redis when ``REDIS_URL`` is set, so every web process shares the same counters. While
+Redis is down the general limits fail open and the login limit is kept per process
+(``config/resilience.py``).
 """
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from config.resilience import FailOpenWhenRedisIsDown, LocalWhenRedisIsDown
 
 
 class _CurrentRatesMixin:
@@ -16,15 +20,15 @@ class _CurrentRatesMixin:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AnonThrottle(_CurrentRatesMixin, AnonRateThrottle):
+class AnonThrottle(_CurrentRatesMixin, FailOpenWhenRedisIsDown, AnonRateThrottle):
     pass
 
 
-class UserThrottle(_CurrentRatesMixin, UserRateThrottle):
+class UserThrottle(_CurrentRatesMixin, FailOpenWhenRedisIsDown, UserRateThrottle):
     pass
 
 
-class AuthThrottle(_CurrentRatesMixin, SimpleRateThrottle):
+class AuthThrottle(_CurrentRatesMixin, LocalWhenRedisIsDown, SimpleRateThrottle):
     """Stricter limit for obtaining tokens: slows password guessing, keyed by client IP."""
 
     scope = "auth"

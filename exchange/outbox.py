@@ -10,6 +10,10 @@ the broker has it, so a process killed in between leaves a claimed, unpublished 
 the claim is older than ``CLAIM_LEASE`` the sweep publishes it again. Tasks are idempotent,
 so the rare double publication (a process that died after sending, or a publish slower
 than the lease) is harmless; a lost message would not be.
+
+While Redis is down (``config.resilience.redis_breaker``) a publisher does not try at all,
+so a request never waits on a hung broker more than once per cool-down; the sweep, every
+``OUTBOX_SWEEP_SECONDS`` (20 s), publishes what waited once Redis is back.
 """
 
 import logging
@@ -21,12 +25,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.resilience import count, redis_breaker
 from exchange.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-# A pending row younger than this is still being published after its commit.
-SWEEP_AFTER = timedelta(seconds=30)
+# A pending row younger than this is probably still being published after its commit (the
+# claim makes a race harmless; this only spares the effort).
+SWEEP_AFTER = timedelta(seconds=10)
 # A claim older than this belongs to a publisher that died (sending takes seconds at most:
 # the broker connection times out after REDIS_SOCKET_TIMEOUT).
 CLAIM_LEASE = timedelta(minutes=5)
@@ -53,6 +59,10 @@ def _claimable(now: datetime) -> Q:
 def publish(message_id: int) -> bool:
     """Sends one pending message to the broker. Never raises: a failure leaves the message
     pending for the sweep."""
+    eager = current_app.conf.task_always_eager
+    if not eager and not redis_breaker.allows():
+        count("outbox_deferred")
+        return False
     # Claim the row first, so a concurrent sweep does not publish it too; mark it published
     # only after the broker has it, so a crash in between is retried when the lease ends.
     claimed = OutboxMessage.objects.filter(_claimable(timezone.now()), pk=message_id).update(
@@ -64,22 +74,26 @@ def publish(message_id: int) -> bool:
     try:
         current_app.tasks[message.task_name].apply_async(kwargs=message.kwargs)
     except Exception as error:
-        if current_app.conf.task_always_eager:
+        if eager:
             # In-process (the demo), the task itself ran and failed: publishing again
             # would only fail again. Its error is logged; the row is marked published.
             logger.exception("Task %s failed in-process", message.task_name)
             _mark_published(message_id)
             return True
+        redis_breaker.failed(error)
+        count("outbox_deferred")
         OutboxMessage.objects.filter(pk=message_id).update(
             claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:500]
         )
-        logger.warning(
+        logger.info(
             "Publishing %s (outbox #%s) failed; the sweep will retry: %s",
             message.task_name,
             message_id,
             type(error).__name__,
         )
         return False
+    if not eager:
+        redis_breaker.succeeded()
     _mark_published(message_id)
     return True
 

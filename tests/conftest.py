@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from config import resilience
 from config.celery import app as celery_app
 from tests.factories import MembershipFactory, UserFactory
 
@@ -9,10 +10,13 @@ from tests.factories import MembershipFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_clean_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Throttle counters live in the cache; every test starts with none.
+    # Throttle counters live in the cache; every test starts with none, and with no outage
+    # a previous test's failing Redis left in this process.
+    resilience.reset()
     cache.clear()
     yield
     cache.clear()
+    resilience.reset()
 
 
 @pytest.fixture
