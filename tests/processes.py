@@ -187,6 +187,12 @@ class Service:
         if self.process is None:
             return
         self.process.terminate()
+        self.wait()
+
+    def wait(self) -> None:
+        """Waits for a process told to stop; kills it if it takes too long."""
+        if self.process is None:
+            return
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
