@@ -122,11 +122,11 @@ class Stack:
     def value(self, query: str, *params: Any) -> Any:
         return self.sql(query, *params)[0][0]
 
-    def send_task(self, name: str, **kwargs: Any) -> str:
-        """Publishes a task straight to the broker, as the outbox would; returns its id."""
+    def send_task(self, name: str, task_id: str | None = None, **kwargs: Any) -> None:
+        """Publishes a task message straight to the broker, as the outbox would."""
         app = Celery(broker=self.redis.url())
         try:
-            return str(app.send_task(name, kwargs=kwargs).id)
+            app.send_task(name, kwargs=kwargs, task_id=task_id)
         finally:
             app.close()
 

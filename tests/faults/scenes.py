@@ -47,6 +47,12 @@ def accepted() -> dict[str, Any]:
     return {"token": _token(scene.senco), "request": scene.request.pk}
 
 
+def both() -> dict[str, Any]:
+    """An accepted request (``accepted``) and a submitted one (``draft``)."""
+    accepted_scene = accepted()  # first: its expert must be the only candidate
+    return {"accepted": accepted_scene, "submitted": draft(submitted=1)}
+
+
 def race(count: int) -> dict[str, Any]:
     """``count`` accepted requests of different schools for one expert, and two times that
     overlap (the same hour, and the half hour after) to book them at."""
@@ -72,5 +78,5 @@ def race(count: int) -> dict[str, Any]:
 if __name__ == "__main__":
     django.setup()
     name, *args = sys.argv[1:]
-    scene = {"draft": draft, "accepted": accepted, "race": race}[name]
+    scene = {"draft": draft, "accepted": accepted, "both": both, "race": race}[name]
     print(json.dumps(scene(*map(int, args))))
