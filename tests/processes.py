@@ -3,6 +3,7 @@ own (``initdb``/``pg_ctl`` from ``PG_BIN`` or ``/usr/lib/postgresql/*/bin``), a
 ``redis-server`` on a free port, gunicorn serving ``config.wsgi``, a Celery worker and beat.
 Never the shared services: every server here has its own data directory and port."""
 
+import contextlib
 import glob
 import os
 import secrets
@@ -79,8 +80,9 @@ class Postgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", f"{self.data}/log", "-w",
-                  "start")  # fmt: skip
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", f"{self.data}/log", "-w", "start"
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
@@ -89,10 +91,8 @@ class Postgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.data, ignore_errors=True)
 
 
@@ -106,7 +106,7 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                "redis-server",
+                str(shutil.which("redis-server")),
                 "--port",
                 str(self.port),
                 "--bind",
@@ -115,7 +115,7 @@ class RedisServer:
                 "",
                 "--appendonly",
                 "no",
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
         )
         wait_for(lambda: _accepts(self.port), "redis-server to listen")
@@ -217,7 +217,7 @@ def gunicorn(env: dict[str, str], log: Path, *, port: int, workers: int = 2) -> 
             str(workers),
             "--timeout",
             "60",
-        ],  # fmt: skip
+        ],
         env,
         log,
     ).start()
@@ -239,7 +239,7 @@ def celery_worker(env: dict[str, str], log: Path, *, loglevel: str = "INFO") -> 
             "--without-mingle",
             "--without-heartbeat",
             f"--loglevel={loglevel}",
-        ),  # fmt: skip
+        ),
         env,
         log,
     ).start()

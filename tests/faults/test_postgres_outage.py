@@ -6,7 +6,7 @@ import threading
 import time
 
 from tests import processes
-from tests.faults.conftest import Answer, Stack
+from tests.faults.stack import Answer, Stack
 
 CLIENTS = 4
 DOWN_SECONDS = 3.0
@@ -18,7 +18,7 @@ def _load(stack: Stack, token: str, stop: threading.Event, answers: list[tuple[f
         answers.append((time.monotonic(), answer))
 
 
-def test_postgres_stopped_and_restarted_under_load_is_503_then_recovers_by_itself(stack):
+def test_postgres_stopped_and_restarted_under_load_is_503_then_recovers_by_itself(stack, figures):
     stack.gunicorn()
     worker = stack.worker()
     beat = stack.beat(OUTBOX_SWEEP_SECONDS="1")  # the worker sweeps during the outage too
@@ -58,13 +58,15 @@ def test_postgres_stopped_and_restarted_under_load_is_503_then_recovers_by_itsel
         assert answer.body["code"] == "database_unavailable"
         assert set(answer.body) == {"status", "code", "message", "fields", "details"}
     down = [a for at, a in answers if stopped_at + 0.5 < at < started_at]
-    assert down and all(a.status == 503 for a in down)
+    assert down
+    assert all(a.status == 503 for a in down)
     assert max(a.seconds for a in down) < 2  # refused at once, no hanging
     recovered = min(at for at, a in answers if at > started_at and a.status == 200) - started_at
     after = [a.status for at, a in answers if at > started_at + recovered]
-    print(
-        f"{len(answers)} calls, {len(unavailable)} × 503 while down; "
-        f"first 200 {recovered:.2f} s after PostgreSQL started"
+    figures(
+        f"PostgreSQL down {DOWN_SECONDS:.0f} s under load: {len(answers)} calls, "
+        f"{len(unavailable)} × 503, the slowest {max(a.seconds for a in down):.3f} s; "
+        f"first 200 {recovered:.2f} s after it started"
     )
     assert set(after) == {200}
     # No stack trace in any answer, and the outage was logged once per web process.
@@ -72,8 +74,10 @@ def test_postgres_stopped_and_restarted_under_load_is_503_then_recovers_by_itsel
     assert stack.logs.joinpath("gunicorn.log").read_text().count("PostgreSQL is unavailable") <= 2
 
     # The worker and beat lived through it and work again: a submit is matched.
-    assert worker.process is not None and worker.process.poll() is None
-    assert beat.process is not None and beat.process.poll() is None
+    assert worker.process is not None
+    assert worker.process.poll() is None
+    assert beat.process is not None
+    assert beat.process.poll() is None
     submitted = stack.api("POST", f"/api/v1/requests/{request_id}/submit", token, {})
     assert submitted.status == 200, submitted.body
     processes.wait_for(

@@ -8,14 +8,19 @@ import time
 from collections.abc import Callable
 
 from tests import processes
-from tests.faults.conftest import Stack
+from tests.faults.stack import Stack
 
 PROPOSE = "matching.propose_for_request"
 WORKERS = 2  # gunicorn's
 
 
 def _outage_at_submit(
-    stack: Stack, *, break_redis: Callable[[], None], fix_redis: Callable[[], None], limit: float
+    stack: Stack,
+    figures: Callable[[str], None],
+    *,
+    break_redis: Callable[[], None],
+    fix_redis: Callable[[], None],
+    limit: float,
 ) -> None:
     stack.gunicorn(workers=WORKERS)
     worker = stack.worker()
@@ -31,7 +36,6 @@ def _outage_at_submit(
     fixed_at = time.monotonic()
     fix_redis()
 
-    print(f"submit answered {submitted.status} in {submitted.seconds:.3f} s")
     assert submitted.status == 200, submitted.body
     assert submitted.seconds < limit
     assert submitted.body["status"] == "submitted"
@@ -65,7 +69,10 @@ def _outage_at_submit(
         ),
         "the worker to propose experts",
     )
-    print(f"dispatched {dispatched:.1f} s after Redis came back")
+    figures(
+        f"Redis {break_redis.__name__}: submit {submitted.status} in {submitted.seconds:.3f} s; "
+        f"dispatched {dispatched:.1f} s after Redis came back (sweep every 2 s)"
+    )
     assert dispatched < 60
     time.sleep(3)  # a second publication would have arrived by now (sweeps every 2 s)
     assert worker.output().count(f"Task {PROPOSE}[") == 2  # received, succeeded: once
@@ -80,9 +87,13 @@ def _outage_at_submit(
     assert stack.logs.joinpath("gunicorn.log").read_text().count("Redis is unavailable") <= WORKERS
 
 
-def test_a_submit_while_redis_refuses_connections_answers_within_1_s_and_runs_once(stack):
-    _outage_at_submit(stack, break_redis=stack.redis.stop, fix_redis=stack.redis.start, limit=1.0)
+def test_a_submit_while_redis_refuses_connections_answers_within_1_s_and_runs_once(stack, figures):
+    _outage_at_submit(
+        stack, figures, break_redis=stack.redis.stop, fix_redis=stack.redis.start, limit=1.0
+    )
 
 
-def test_a_submit_while_redis_hangs_answers_within_3_s_and_runs_once(stack):
-    _outage_at_submit(stack, break_redis=stack.redis.hang, fix_redis=stack.redis.resume, limit=3.0)
+def test_a_submit_while_redis_hangs_answers_within_3_s_and_runs_once(stack, figures):
+    _outage_at_submit(
+        stack, figures, break_redis=stack.redis.hang, fix_redis=stack.redis.resume, limit=3.0
+    )

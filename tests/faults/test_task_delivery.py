@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests import processes
-from tests.faults.conftest import Stack
+from tests.faults.stack import Stack
 
 VISIBILITY_SECONDS = 3
 
