@@ -284,14 +284,26 @@ def session_book(*, support_request: SupportRequest, starts_at: datetime, by: Us
         expert = _accepted_expert(support_request)
         ExpertProfile.objects.select_for_update().get(pk=expert.pk)
         session_format = _session_format(support_request)
-        offers = Session.objects.filter(request=support_request, status=SessionStatus.OFFERED)
+        # The request's own offers are released by this booking: they block nothing.
+        offers = list(
+            Session.objects.filter(
+                request=support_request, status=SessionStatus.OFFERED
+            ).values_list("pk", flat=True)
+        )
+        # A time the expert is already taken is refused at once, before the full rules: the
+        # expert's lock is held, and many schools may be waiting for it.
+        check_free(
+            expert_id=expert.pk,
+            starts_at=starts_at,
+            ends_at=starts_at + selectors.DURATIONS[session_format],
+            ignore=offers,
+        )
         ends_at = check_slot_allowed(
             support_request=support_request,
             expert=expert,
             session_format=session_format,
             starts_at=starts_at,
-            # The request's own offers are released by this booking: they block nothing.
-            ignore_session_ids=list(offers.values_list("pk", flat=True)),
+            ignore_session_ids=offers,
         )
         live_sessions_cancel(
             Session.objects.filter(request=support_request, status=SessionStatus.OFFERED),

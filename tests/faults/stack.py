@@ -160,3 +160,66 @@ class Stack:
         except psycopg.OperationalError:
             return False
         return True
+
+
+@dataclass(frozen=True)
+class RaceOutcome:
+    statuses: list[int]
+    codes: set[str]
+    settled_seconds: float  # from the moment all were sent to the last answer
+    overlapping: list[tuple[Any, ...]]  # live sessions of one expert that overlap
+
+
+def book_at_once(stack: "Stack", burst: int) -> RaceOutcome:
+    """``burst`` schools book one expert at overlapping times through gunicorn, all at the
+    same moment: every client has connected before a barrier releases them together."""
+    scene = stack.scene("race", burst)
+    times = scene["times"]
+    stack.warm_up(scene["bookings"][0]["token"])
+    barrier = threading.Barrier(burst + 1)
+    answers: list[tuple[float, int, Any]] = []
+    lock = threading.Lock()
+
+    def book(index: int, booking: dict[str, Any]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=60)
+        connection.connect()
+        body = json.dumps({"request": booking["request"], "starts_at": times[index % 2]})
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {booking['token']}",
+        }
+        barrier.wait()
+        try:
+            connection.request("POST", "/api/v1/sessions", body=body, headers=headers)
+            response = connection.getresponse()
+            parsed = json.loads(response.read())
+            with lock:
+                answers.append((time.monotonic(), response.status, parsed))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=book, args=(index, booking))
+        for index, booking in enumerate(scene["bookings"])
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    sent = time.monotonic()
+    for thread in threads:
+        thread.join()
+    overlapping = stack.sql(
+        """
+        SELECT a.id, b.id FROM exchange_session a
+        JOIN exchange_session b
+          ON a.expert_id = b.expert_id AND a.id < b.id
+         AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
+        WHERE a.status IN ('offered', 'confirmed') AND b.status IN ('offered', 'confirmed')
+        """
+    )
+    return RaceOutcome(
+        statuses=[status for _, status, _ in answers],
+        codes={body.get("code", "") for _, status, body in answers if status >= 400},
+        settled_seconds=max(at for at, _, _ in answers) - sent,
+        overlapping=overlapping,
+    )

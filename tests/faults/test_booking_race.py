@@ -1,0 +1,26 @@
+"""Simultaneous bookings of overlapping times for one expert through gunicorn with two
+workers, on PostgreSQL: exactly one wins, the rest are told 409, none fails. CI sends a
+burst of ``FAULTS_RACE_BURST`` (50); ``bench/race.py`` sends the full 200."""
+
+import os
+from collections import Counter
+
+from tests.faults.stack import book_at_once
+
+BURST = int(os.environ.get("FAULTS_RACE_BURST", "50"))
+
+
+def test_simultaneous_overlapping_bookings_through_gunicorn_book_exactly_one(stack, figures):
+    stack.gunicorn(workers=2)
+
+    outcome = book_at_once(stack, BURST)
+
+    statuses = Counter(outcome.statuses)
+    figures(
+        f"{BURST} simultaneous bookings: {dict(statuses)}, settled in "
+        f"{outcome.settled_seconds:.3f} s"
+    )
+    assert statuses == {201: 1, 409: BURST - 1}
+    assert outcome.codes <= {"session_clash", "slot_unavailable", "concurrent_update"}
+    assert outcome.settled_seconds < 1
+    assert outcome.overlapping == []
