@@ -168,6 +168,7 @@ class RaceOutcome:
     codes: set[str]
     settled_seconds: float  # from the moment all were sent to the last answer
     overlapping: list[tuple[Any, ...]]  # live sessions of one expert that overlap
+    scene: dict[str, Any]  # the bookings sent (tokens, requests) and the two times
 
 
 def book_at_once(stack: "Stack", burst: int) -> RaceOutcome:
@@ -222,4 +223,15 @@ def book_at_once(stack: "Stack", burst: int) -> RaceOutcome:
         codes={body.get("code", "") for _, status, body in answers if status >= 400},
         settled_seconds=max(at for at, _, _ in answers) - sent,
         overlapping=overlapping,
+        scene=scene,
     )
+
+
+def book_one_after_another(stack: "Stack", scene: dict[str, Any]) -> float:
+    """The baseline for a race, measured in the same run: the same bookings sent again one
+    after another (every one refused now). Returns the seconds they took."""
+    started = time.monotonic()
+    for booking in scene["bookings"]:
+        body = {"request": booking["request"], "starts_at": scene["times"][0]}
+        assert stack.api("POST", "/api/v1/sessions", booking["token"], body).status == 409
+    return time.monotonic() - started
