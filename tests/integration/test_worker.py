@@ -6,13 +6,9 @@ API. Runs in CI's PostgreSQL + Redis pass; skipped without them.
 """
 
 import os
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as wall_clock
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -25,6 +21,7 @@ from config.celery import app as celery_app
 from exchange.models import AvailabilityWindow, Notification, SupportRequest
 from matching.models import Proposal
 from scheduling.models import Reminder
+from tests import processes
 from tests.factories import (
     ExpertProfileFactory,
     MembershipFactory,
@@ -40,9 +37,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-WAIT_SECONDS = 60
-
 
 def _database_url() -> str:
     db = connection.settings_dict
@@ -50,7 +44,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def worker() -> Iterator[subprocess.Popen]:
+def worker(tmp_path) -> Iterator[processes.Service]:
     """A real worker process on the test database, started on an empty queue."""
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
@@ -60,42 +54,14 @@ def worker() -> Iterator[subprocess.Popen]:
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    service = processes.celery_worker(env, tmp_path / "worker.log", loglevel="WARNING")
     try:
-        _wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)), "the worker to start")
-        yield process
+        processes.wait_for(
+            lambda: bool(celery_app.control.ping(timeout=0.5)), "the worker to start"
+        )
+        yield service
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"Timed out after {WAIT_SECONDS} s waiting for {what}.")
+        service.stop()
 
 
 def _expert(**overrides):
@@ -147,7 +113,7 @@ def test_submitted_request_gets_proposals_from_a_real_worker_and_an_expert_accep
     # Submitting only queued the work: the worker does the matching.
     assert submitted.json()["status"] in {"submitted", "matching", "proposed"}
 
-    _wait_for(
+    processes.wait_for(
         lambda: SupportRequest.objects.get(pk=request_id).status == "proposed",
         "the worker to propose experts",
     )
@@ -181,7 +147,7 @@ def test_an_accept_is_scheduled_by_a_real_worker_through_to_a_booked_session(wor
     draft = SupportRequestFactory(school=school, created_by=senco, video_acceptable=True)
     school_client = client_for(senco)
     assert school_client.post(f"/api/v1/requests/{draft.pk}/submit", {}).status_code == 200
-    _wait_for(
+    processes.wait_for(
         lambda: Proposal.objects.filter(request=draft, expert=expert).exists(),
         "the worker to propose the expert",
     )
@@ -191,7 +157,9 @@ def test_an_accept_is_scheduled_by_a_real_worker_through_to_a_booked_session(wor
 
     assert accepted.status_code == 200, accepted.json()
     offers_url = f"/api/v1/requests/{draft.pk}/slot-offers"
-    _wait_for(lambda: len(school_client.get(offers_url).json()) == 3, "the worker to offer slots")
+    processes.wait_for(
+        lambda: len(school_client.get(offers_url).json()) == 3, "the worker to offer slots"
+    )
     chosen = school_client.get(offers_url).json()[1]
 
     confirmed = school_client.post(f"/api/v1/sessions/{chosen['id']}/confirm")
@@ -206,7 +174,7 @@ def test_an_accept_is_scheduled_by_a_real_worker_through_to_a_booked_session(wor
     reminders = Reminder.objects.filter(session_id=chosen["id"], sent_at=None)
     assert sorted(reminders.values_list("kind", flat=True)) == ["1h", "24h"]
     # The worker emailed the confirmation to both sides.
-    _wait_for(
+    processes.wait_for(
         lambda: (
             Notification.objects.filter(
                 session_id=chosen["id"], kind="session_confirmed", emailed_at__isnull=False
