@@ -38,6 +38,8 @@ ERROR_DESCRIPTIONS = {
     "404": "Not found, or outside the caller's scope.",
     "409": "Conflicts with the current state (e.g. an illegal status transition).",
     "429": "Too many requests: see `details.retry_after` and the Retry-After header.",
+    "503": "`database_unavailable`: the database is briefly unreachable; retry after the "
+    "Retry-After header (also `details.retry_after`).",
 }
 
 
@@ -72,5 +74,5 @@ class ExchangeAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if "{" in self.path:
             codes.append("404")
-        codes.append("429")
+        codes += ["429", "503"]
         return codes

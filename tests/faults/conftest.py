@@ -1,10 +1,12 @@
 """A production-like stack for each fault test (``tests/faults/stack.py``), on servers of
 its own that the test may stop, hang and kill.
 
-Runs only where the PostgreSQL server binaries and redis-server are installed (CI installs
-them); skipped elsewhere. ``-m faults`` selects these tests, ``-m "not faults"`` leaves them.
+Runs only where the PostgreSQL server binaries and redis-server are installed; skipped
+elsewhere, unless ``FAULTS_REQUIRED=1`` (CI, which installs them) makes that a failure.
+``-m faults`` selects these tests, ``-m "not faults"`` leaves them.
 """
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,11 +19,14 @@ from tests.processes import Postgres
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
-    skip = pytest.mark.skip(reason="Needs the PostgreSQL server binaries and redis-server.")
+    missing = "Needs the PostgreSQL server binaries and redis-server."
+    skip = pytest.mark.skip(reason=missing)
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.faults)
             if not processes.have_servers():
+                if os.environ.get("FAULTS_REQUIRED") == "1":
+                    raise pytest.UsageError(f"FAULTS_REQUIRED=1: {missing}")
                 item.add_marker(skip)
 
 
@@ -43,8 +48,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Postgres]:
-    if not processes.have_servers():
-        pytest.skip("Needs the PostgreSQL server binaries and redis-server.")
     postgres = migrated_cluster()
     try:
         yield postgres
