@@ -3,7 +3,7 @@
 ``enqueue`` writes a row in the caller's transaction, so the task exists exactly when the
 change that needs it commits. After commit the row is published to the broker; if the
 broker is down the web request still succeeds (the change is committed) and the row stays
-pending until ``sweep`` — run by beat every minute — publishes it.
+pending until ``sweep`` — run by beat every ``OUTBOX_SWEEP_SECONDS`` — publishes it.
 
 A publisher claims the row (``claimed_at``) before sending and marks it published only once
 the broker has it, so a process killed in between leaves a claimed, unpublished row; once
@@ -12,8 +12,8 @@ so the rare double publication (a process that died after sending, or a publish 
 than the lease) is harmless; a lost message would not be.
 
 While Redis is down (``config.resilience.redis_breaker``) a publisher does not try at all,
-so a request never waits on a hung broker more than once per cool-down; the sweep, every
-``OUTBOX_SWEEP_SECONDS`` (20 s), publishes what waited once Redis is back.
+so a request never waits on a hung broker more than once per cool-down; the sweep publishes
+what waited once Redis is back.
 """
 
 import logging
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 # A pending row younger than this is probably still being published after its commit (the
 # claim makes a race harmless; this only spares the effort).
-SWEEP_AFTER = timedelta(seconds=10)
+SWEEP_AFTER = timedelta(seconds=2)
 # A claim older than this belongs to a publisher that died (sending takes seconds at most:
 # the broker connection times out after REDIS_SOCKET_TIMEOUT).
 CLAIM_LEASE = timedelta(minutes=5)

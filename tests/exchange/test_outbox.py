@@ -11,6 +11,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.enums import Role
+from config import resilience
 from config.celery import app as celery_app
 from exchange import outbox
 from exchange import services as exchange_services
@@ -173,7 +174,8 @@ def test_a_broker_outage_does_not_fail_the_submission_and_the_sweep_publishes_la
     assert outbox.sweep() == 0
 
 
-def test_the_sweep_retries_while_the_broker_stays_down(broker_tasks, monkeypatch):
+def test_the_sweep_retries_while_the_broker_stays_down(broker_tasks, monkeypatch, settings):
+    settings.REDIS_BREAKER_SECONDS = 0  # no cool-down: every sweep tries the broker again
     broker_down(monkeypatch)
     message = OutboxMessage.objects.create(task_name=PROPOSE, kwargs={"support_request_id": 1})
     age(message, minutes=5)
@@ -184,6 +186,21 @@ def test_the_sweep_retries_while_the_broker_stays_down(broker_tasks, monkeypatch
     message.refresh_from_db()
     assert (message.published_at, message.attempts) == (None, 2)
     assert message.last_error.startswith("OperationalError: ")
+
+
+def test_right_after_a_failure_the_sweep_does_not_wait_on_the_broker_again(
+    broker_tasks, monkeypatch
+):
+    broker_down(monkeypatch)
+    message = OutboxMessage.objects.create(task_name=PROPOSE, kwargs={"support_request_id": 1})
+    age(message, minutes=5)
+
+    assert outbox.sweep() == 0
+    assert outbox.sweep() == 0  # within REDIS_BREAKER_SECONDS: not even tried
+
+    message.refresh_from_db()
+    assert (message.published_at, message.attempts) == (None, 1)
+    assert resilience.degradation_counts()["outbox_deferred"] == 2
 
 
 def test_the_sweep_deletes_published_messages_older_than_a_week(broker_tasks, monkeypatch):

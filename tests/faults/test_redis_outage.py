@@ -74,7 +74,7 @@ def _outage_at_submit(
         f"dispatched {dispatched:.1f} s after Redis came back (sweep every 2 s)"
     )
     assert dispatched < 60
-    time.sleep(3)  # a second publication would have arrived by now (sweeps every 2 s)
+    time.sleep(2.5)  # a second publication would have arrived by now (sweeps every 2 s)
     assert worker.output().count(f"Task {PROPOSE}[") == 2  # received, succeeded: once
     assert (
         stack.value("SELECT count(*) FROM matching_proposal WHERE request_id = %s", request_id) == 3
