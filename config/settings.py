@@ -75,7 +75,10 @@ MIDDLEWARE = [
 if PRODUCTION:
     # Serves collected static files (admin, Swagger UI) from gunicorn; in development
     # runserver serves them from the apps.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
