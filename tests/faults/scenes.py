@@ -77,6 +77,11 @@ def race(count: int) -> dict[str, Any]:
 
 if __name__ == "__main__":
     django.setup()
+    from django.conf import settings
+
+    # The scenes sign in with API tokens; hashing every user's password slowly (PBKDF2)
+    # would be most of the time spent building 200 schools.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     name, *args = sys.argv[1:]
     scene = {"draft": draft, "accepted": accepted, "both": both, "race": race}[name]
     print(json.dumps(scene(*map(int, args))))
