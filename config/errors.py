@@ -12,8 +12,8 @@ extra machine-readable context (e.g. the current status and the allowed next one
 import logging
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -119,7 +119,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(as_serializer_error(exc))
+        # Model validation files whole-object errors under "__all__"; ours are non_field_errors.
+        detail = as_serializer_error(exc)
+        if NON_FIELD_ERRORS in detail:
+            detail["non_field_errors"] = detail.pop(NON_FIELD_ERRORS)
+        exc = exceptions.ValidationError(detail)
     elif isinstance(exc, OperationalError) and _sqlstate(exc) in _RETRYABLE_SQLSTATES:
         # Two writers collided inside the database; nothing was stored, the client may retry.
         exc = ConflictError(

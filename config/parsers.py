@@ -22,7 +22,7 @@ class JSONParser(parsers.JSONParser):
     - malformed JSON, JSON nested deeper than ``MAX_JSON_DEPTH`` (Python's decoder would raise
       ``RecursionError`` at a few thousand levels) and non-finite numbers are a 400
       ``parse_error``;
-    - a string (or object key) holding a control character is a 400 naming the field.
+    - a string value holding a control character is a 400 naming the field.
     """
 
     def parse(self, stream, media_type=None, parser_context=None) -> Any:  # type: ignore[no-untyped-def]
@@ -70,9 +70,9 @@ def check_tree(data: Any) -> None:
         if depth >= MAX_JSON_DEPTH:
             raise _too_deep()
         items = list(value.items() if isinstance(value, dict) else enumerate(value))
+        # Keys are not checked: an unknown field is ignored, and no known one has a control
+        # character. Values are, wherever they sit.
         for key, child in reversed(items):  # reversed: the stack pops them in order
-            if isinstance(key, str) and has_control_character(key):
-                errors["non_field_errors"] = [control_character_error(key)]
             stack.append((child, f"{path}.{key}" if path else str(key), depth + 1))
     if errors:
         raise exceptions.ValidationError(errors, code="control_character")

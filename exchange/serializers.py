@@ -185,8 +185,9 @@ class SafeguardingInputSerializer(serializers.Serializer):
 
 
 class SpecialismSerializer(serializers.ModelSerializer):
-    need = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Exactly one of the two is set; the other is null.
+    need = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Specialism
