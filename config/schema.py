@@ -122,7 +122,7 @@ class ManyRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
 def _plain_text(schema: dict[str, Any]) -> None:
     """Walks a request schema: free text (no format, enum or pattern) gets ``PLAIN_TEXT``."""
-    stack = [schema]
+    stack: list[Any] = [schema]
     while stack:
         node = stack.pop()
         if not isinstance(node, dict):

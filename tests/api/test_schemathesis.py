@@ -2,28 +2,31 @@
 (examples, coverage, fuzzing, stateful), finds no difference between it and the app, for
 each kind of caller.
 
-The app runs in-process (WSGI) on the test database. ``SCHEMATHESIS_MAX_EXAMPLES`` sets
-how many cases each operation gets per phase (CI keeps it small; ``bench/schemathesis.sh``
-runs many more), ``SCHEMATHESIS_SEED`` the seed (fixed, so CI is reproducible).
+The app runs in this process, behind pytest-django's live server (a thread), on the test
+database; schemathesis drives it over HTTP with its own engine, as its CLI would. (Its
+in-process WSGI transport fails under the engine in 4.32: "unexpected keyword argument
+'max_redirects'".) A role's run stops after ``SCHEMATHESIS_MAX_SECONDS`` (20 in CI);
+``SCHEMATHESIS_MAX_EXAMPLES`` sets the cases per operation and phase, ``SCHEMATHESIS_SEED``
+the seed (fixed, so a CI failure reproduces). docs/api.md gives the command for a long run.
 """
 
-import logging
 import os
+import time
 from dataclasses import dataclass, field
 
 import pytest
 import requests
 import schemathesis
-from django.utils import timezone
 from schemathesis.engine import Status, events, from_schema
 
 from accounts.enums import Role
 from accounts.models import User
 from exchange.models import AvailabilityWindow
 from tests import factories
+from tests.postgres import committing_db, postgres_only
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
-MAX_SECONDS = int(os.environ.get("SCHEMATHESIS_MAX_SECONDS", "25"))  # a role's whole run
+MAX_SECONDS = int(os.environ.get("SCHEMATHESIS_MAX_SECONDS", "20"))  # a role's whole run
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261201"))
 MAX_REPORTED = 40
 
@@ -83,8 +86,30 @@ class Scene:
     users: dict[str, User | None]
 
 
+# Where a schema-valid request may still be refused with a 400 by a rule no schema can state:
+# a need code, topic slug, URN or id that does not exist (the taxonomy and the schools are
+# data), a date relative to today, a window overlapping another, a weight total, or a caller
+# who has no expert profile. Everywhere else, schema-valid input must be accepted.
+RULES_BEYOND_THE_SCHEMA = [
+    ("POST", r"^/api/v1/requests$"),
+    ("PATCH", r"^/api/v1/requests/\{id\}$"),
+    ("POST", r"^/api/v1/experts$"),
+    ("PATCH", r"^/api/v1/experts/\{id\}$"),
+    ("GET", r"^/api/v1/experts$"),  # `near`: a URN
+    ("GET", r"^/api/v1/experts/me$"),
+    ("POST", r"^/api/v1/experts/\{id\}/confirm-safeguarding$"),
+    ("POST", r"^/api/v1/experts/\{expert_pk\}/"),
+    ("PUT", r"^/api/v1/experts/\{expert_pk\}/"),
+    ("POST", r"^/api/v1/sessions"),
+    ("PATCH", r"^/api/v1/matching-policy$"),
+]
+DOMAIN_STATUSES = ["200", "201", "202", "204", "400", "401", "403", "404", "409", "429"]
+
+pytestmark = committing_db
+
+
 @pytest.fixture
-def scene(transactional_db) -> Scene:
+def scene(db) -> Scene:
     """One school in a trust with a draft request, a verified expert with availability, and
     one user of each role."""
     trust = factories.TrustFactory()
@@ -114,6 +139,14 @@ def run_schemathesis(base_url: str, user: User | None) -> Failures:
             "checks": {"enabled": True},
             "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
             "phases": {"stateful": {"max-steps": MAX_EXAMPLES * 4}},
+            "operations": [
+                {
+                    "include-method": method,
+                    "include-path-regex": path,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": DOMAIN_STATUSES}},
+                }
+                for method, path in RULES_BEYOND_THE_SCHEMA
+            ],
         }
     )
     schema = schemathesis.openapi.from_url(
@@ -131,20 +164,17 @@ def run_schemathesis(base_url: str, user: User | None) -> Failures:
 
 
 @pytest.fixture(autouse=True)
-def _quiet_and_unthrottled(settings):
-    # Thousands of refused requests: Django's one warning line for each is noise here.
-    request_logger = logging.getLogger("django.request")
-    level = request_logger.level
-    request_logger.setLevel(logging.ERROR)
+def _unthrottled(settings):
+    # Thousands of requests a minute; the throttles have their own tests.
     rates = dict.fromkeys(("anon", "user", "auth"), "100000/min")
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    yield
-    request_logger.setLevel(level)
 
 
+@postgres_only("the contract is checked against the production database")
 @pytest.mark.parametrize("role", ["anonymous", "staff", "senco", "expert", "coordinator", "admin"])
 def test_the_app_does_what_its_schema_says(role, scene, live_server):
-    started = timezone.now()
+    started = time.monotonic()
     failures = run_schemathesis(live_server.url, scene.users[role])
-    print(f"{role}: {failures.report()} in {(timezone.now() - started).total_seconds():.0f}s")  # noqa: T201
-    assert not failures.found and not failures.errors, failures.report()
+    print(f"{role}: {failures.report()} in {time.monotonic() - started:.0f}s")  # noqa: T201
+    assert not failures.errors, failures.report()
+    assert not failures.found, failures.report()
