@@ -27,7 +27,7 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None) -> Any:  # type: ignore[no-untyped-def]
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if stream is not None else b""
+        raw = b"" if stream is None else stream.read(-1 if limit is None else limit + 1)
         if limit is not None and len(raw) > limit:
             raise RequestTooLarge()
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)

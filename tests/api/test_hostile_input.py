@@ -21,7 +21,7 @@ from config.hostile import MAX_JSON_DEPTH
 from exchange.models import Topic
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unthrottled")]
 
 KEYS = {"status", "code", "message", "fields", "details"}
 BODY_METHODS = {"post", "put", "patch"}
@@ -76,13 +76,6 @@ def _operations() -> list[Operation]:
 OPERATIONS = _operations()
 WITH_PATH_IDS = [op for op in OPERATIONS if op.path_names]
 WITH_BODY = [op for op in OPERATIONS if op.body is not None]
-
-
-@pytest.fixture(autouse=True)
-def _no_throttling(settings):
-    # Hundreds of requests in one test: the throttles are tested elsewhere.
-    rates = dict.fromkeys(("anon", "user", "auth"), "100000/min")
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
 @pytest.fixture

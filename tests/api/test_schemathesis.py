@@ -105,7 +105,7 @@ RULES_BEYOND_THE_SCHEMA = [
 ]
 DOMAIN_STATUSES = ["200", "201", "202", "204", "400", "401", "403", "404", "409", "429"]
 
-pytestmark = committing_db
+pytestmark = [committing_db, pytest.mark.usefixtures("unthrottled")]
 
 
 @pytest.fixture
@@ -165,13 +165,6 @@ def run_schemathesis(base_url: str, user: User | None) -> Failures:
     for event in from_schema(schema).execute():
         failures.record(event)
     return failures
-
-
-@pytest.fixture(autouse=True)
-def _unthrottled(settings):
-    # Thousands of requests a minute; the throttles have their own tests.
-    rates = dict.fromkeys(("anon", "user", "auth"), "100000/min")
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
 @postgres_only("the contract is checked against the production database")
