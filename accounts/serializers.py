@@ -26,7 +26,7 @@ class TokenObtainInputSerializer(serializers.Serializer):
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150, allow_blank=True)
+    full_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
 
 
 # --- output ---

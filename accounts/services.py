@@ -191,7 +191,8 @@ def token_revoke_all(*, user: User) -> int:
     return deleted
 
 
-def user_update_profile(*, user: User, full_name: str) -> User:
-    user.full_name = full_name
-    user.save(update_fields=["full_name"])
+def user_update_profile(*, user: User, full_name: str | None = None) -> User:
+    if full_name is not None:
+        user.full_name = full_name
+        user.save(update_fields=["full_name"])
     return user

@@ -2,6 +2,8 @@
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 # Ids and URNs are stored as (at most) signed 64-bit integers.
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
@@ -11,6 +13,7 @@ def _is_true(value: str) -> bool:
     return value == "true"
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """``true`` or ``false``; anything else is a 400 naming the parameter.
 
@@ -24,6 +27,7 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "format": "int64"})
 class IdFilter(django_filters.NumberFilter):
     """An id or URN: a whole number in the signed 64-bit range; anything else is a 400 naming
     the parameter.

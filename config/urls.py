@@ -1,15 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import SimpleRouter
 
 from accounts import apis as accounts_apis
 from config import health
+from config.routers import Router
 from exchange import apis as exchange_apis
 from matching import apis as matching_apis
 from scheduling import apis as scheduling_apis
 
-router = SimpleRouter(trailing_slash="")
+router = Router()
 router.register("schools", accounts_apis.SchoolViewSet, basename="school")
 router.register("trusts", accounts_apis.TrustViewSet, basename="trust")
 router.register("needs", exchange_apis.NeedViewSet, basename="need")

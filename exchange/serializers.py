@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import School
 from accounts.serializers import SchoolSummarySerializer
+from config.serializers import WholeWhenNested
 from exchange.constants import MAX_TRAVEL_KM
 from exchange.enums import EducationPhase, Format
 from exchange.models import (
@@ -59,7 +60,7 @@ class TopicSerializer(serializers.ModelSerializer):
 # --- experts: input ---
 
 
-class SpecialismInputSerializer(serializers.Serializer):
+class SpecialismInputSerializer(WholeWhenNested, serializers.Serializer):
     need = serializers.SlugRelatedField(
         slug_field="code", queryset=Need.objects.all(), required=False, allow_null=True
     )
@@ -184,8 +185,9 @@ class SafeguardingInputSerializer(serializers.Serializer):
 
 
 class SpecialismSerializer(serializers.ModelSerializer):
-    need = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Exactly one of the two is set; the other is null.
+    need = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Specialism
@@ -276,7 +278,7 @@ class AvailabilityExceptionSerializer(serializers.ModelSerializer):
 # --- support requests ---
 
 
-class PreferredWindowSerializer(serializers.ModelSerializer):
+class PreferredWindowSerializer(WholeWhenNested, serializers.ModelSerializer):
     class Meta:
         model = PreferredWindow
         fields = ["date", "start_time", "end_time"]

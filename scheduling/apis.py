@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
-from config.schema import CONFLICT
+from config.schema import CONFLICT, error_response
 from exchange import selectors as exchange_selectors
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
 from exchange.serializers import SupportRequestSerializer, TransitionInputSerializer
@@ -124,7 +124,7 @@ class SessionViewSet(
         "buffers, travel, limits). 409 when the expert is taken then, or the time breaks a "
         "rule. Offered slots of the request are released.",
         request=BookInputSerializer,
-        responses={201: SessionSerializer, **CONFLICT},
+        responses={201: SessionSerializer, 404: error_response(404), **CONFLICT},
     )
     def create(self, request: Request) -> Response:
         serializer = BookInputSerializer(data=request.data)

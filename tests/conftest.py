@@ -55,3 +55,10 @@ def eager_tasks():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def unthrottled(settings):
+    """For tests that send hundreds of requests; the throttles have their own tests."""
+    rates = dict.fromkeys(("anon", "user", "auth"), "100000/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}

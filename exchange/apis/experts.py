@@ -14,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import caller_scope
-from config.schema import CONFLICT
+from accounts.models import School
+from config.schema import CONFLICT, error_response
 from exchange import access, selectors, services
 from exchange.filters import ExpertFilter
 from exchange.models import (
@@ -54,8 +55,12 @@ def _render_expert(request: Request, expert: ExpertProfile, **kwargs: object) ->
     ),
     retrieve=extend_schema(
         summary="Retrieve an expert",
-        description="The expert, their employer's SENCO and admins also get personal details.",
-        responses=ExpertPrivateSerializer,
+        description=(
+            "The directory view. The expert, their employer's SENCO and admins get the "
+            "`ExpertPrivate` view instead: the same fields plus personal details (`full_name`, "
+            "`email`, suspension and safeguarding dates)."
+        ),
+        responses=ExpertSerializer,
     ),
 )
 class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -73,7 +78,7 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         summary="Register your expert profile",
-        request=ExpertProfileInputSerializer,
+        request=ExpertProfileInputSerializer(school_queryset=School.objects.none()),
         responses={201: ExpertPrivateSerializer, **CONFLICT},
         examples=[
             OpenApiExample(
@@ -118,7 +123,10 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         services.expert_profile_update(expert=expert, **serializer.validated_data)
         return _render_expert(request, self.get_queryset().get(pk=expert.pk))
 
-    @extend_schema(summary="Your own expert profile", responses=ExpertPrivateSerializer)
+    @extend_schema(
+        summary="Your own expert profile",
+        responses={200: ExpertPrivateSerializer, 400: error_response(400)},
+    )
     @action(detail=False, methods=["get"])
     def me(self, request: Request) -> Response:
         expert = selectors.expert_of(user=request.user)

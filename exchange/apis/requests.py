@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import caller_scope
+from accounts.models import School
 from config.schema import CONFLICT
 from exchange import access, selectors, services
 from exchange.filters import SupportRequestFilter
@@ -76,7 +77,7 @@ class SupportRequestViewSet(
 
     @extend_schema(
         summary="Raise a support request (as a draft)",
-        request=SupportRequestInputSerializer,
+        request=SupportRequestInputSerializer(school_queryset=School.objects.none()),
         responses={201: SupportRequestSerializer},
         examples=[
             OpenApiExample(

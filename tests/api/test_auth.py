@@ -3,8 +3,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from knox.models import AuthToken
+from rest_framework import exceptions
 from rest_framework.test import APIClient
 
+from accounts import services
+from config.errors import exception_handler
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +190,30 @@ def test_anonymous_users_are_throttled(api_client, settings):
     statuses = [obtain(api_client, "a@example.org").status_code for _ in range(3)]
 
     assert statuses == [201, 201, 429]
+
+
+def test_a_revoked_token_is_authentication_failed_like_an_unknown_one(api_client):
+    UserFactory(email="a@example.org")
+    token = obtain(api_client, "a@example.org").data["token"]
+    bearer(token).post("/api/v1/auth/token/revoke")
+
+    response = bearer(token).get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_refresh_that_lost_the_race_is_token_revoked():
+    """Two refreshes of one token both authenticate; the second to delete it gets
+    ``token_revoked`` (the only place that code is returned)."""
+    user = UserFactory()
+    instance, _ = AuthToken.objects.create(user=user)
+    AuthToken.objects.filter(digest=instance.digest).delete()  # the other refresh won
+
+    with pytest.raises(exceptions.AuthenticationFailed) as lost:
+        services.token_refresh(token=instance)
+
+    response = exception_handler(lost.value, {})
+    assert response.status_code == 401
+    assert response.data["code"] == "token_revoked"
+    assert AuthToken.objects.filter(user=user).count() == 0
