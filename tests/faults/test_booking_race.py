@@ -1,9 +1,9 @@
 """Simultaneous bookings of overlapping times for one expert through gunicorn with two
-workers, on PostgreSQL: exactly one wins, the rest are told 409, none fails, and they settle
-in under a second — or, on a machine too busy to serve that many requests in a second at
-all, no slower than the same requests sent one after another (the baseline, measured in the
-same run): racing adds no waiting. CI sends ``FAULTS_RACE_BURST`` (50); ``bench/race.py``
-sends the full 200."""
+workers, on PostgreSQL: exactly one wins, the rest are told 409, none fails, and no expert
+is left with overlapping sessions. CI sends ``FAULTS_RACE_BURST`` (50). How fast the burst
+settles is printed here but asserted nowhere: speed is a benchmark's business, and
+``bench/race.py`` sends the full 200 and compares it with the same bookings sent one after
+another in the same run."""
 
 import os
 from collections import Counter
@@ -27,4 +27,3 @@ def test_simultaneous_overlapping_bookings_through_gunicorn_book_exactly_one(sta
     assert statuses == {201: 1, 409: BURST - 1}
     assert outcome.codes <= {"session_clash", "slot_unavailable", "concurrent_update"}
     assert outcome.overlapping == []
-    assert outcome.settled_seconds < max(1.0, baseline)
