@@ -133,14 +133,19 @@ def resource_delete(*, resource: Resource, by: User) -> None:
 
 
 def _move(resource: Resource, to: str, **changes: Any) -> None:
-    """Moves the status forward if it is still one that may go to ``to``: the losing
-    writer of a race learns it lost (409) instead of overwriting."""
-    sources = [status for status, targets in TRANSITIONS.items() if to in targets]
+    """Compare-and-swap: moves the status from the one the caller saw (``resource.status``)
+    to ``to``, if that move is allowed and nobody moved it meanwhile. The losing writer of
+    a race learns it lost (409 naming the status it found) instead of overwriting."""
+    seen = resource.status
     now = timezone.now()
-    moved = Resource.objects.filter(pk=resource.pk, status__in=sources).update(
-        status=to, status_changed_at=now, updated_at=now, **changes
+    moved = (
+        to in TRANSITIONS.get(seen, ())
+        and Resource.objects.filter(pk=resource.pk, status=seen).update(
+            status=to, status_changed_at=now, updated_at=now, **changes
+        )
+        == 1
     )
-    if moved != 1:
+    if not moved:
         current = Resource.objects.filter(pk=resource.pk).values_list("status", flat=True).first()
         raise ConflictError(
             f"A {current} resource cannot become {to}.",
