@@ -13,6 +13,9 @@ from scheduling.models import Session
 
 MAX_BODY = 20_000
 MAX_LINKS = 20
+EVALUATED_NEEDS_OUTCOME = (
+    "Evaluated in a school: link the outcome data (a support request, or `outcome_reference`)."
+)
 
 
 # --- input ---
@@ -96,10 +99,7 @@ class ResourceInputSerializer(serializers.Serializer):
             self._current(attrs, "outcome_request")
             or (self._current(attrs, "outcome_reference") or "").strip()
         ):
-            raise serializers.ValidationError(
-                {"outcome_request": "Evaluated in a school: link the outcome data (a support "
-                 "request, or `outcome_reference`)."}
-            )  # fmt: skip
+            raise serializers.ValidationError({"outcome_request": EVALUATED_NEEDS_OUTCOME})
         if level == EvidenceLevel.RESEARCH_BACKED and not (
             (self._current(attrs, "citation") or "").strip()
         ):
