@@ -1,9 +1,11 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from config.errors import ApplicationError
-from library import services
+from library import markdown, services
 from library.enums import ResourceStatus
 from library.models import ProblemReport, Resource, ResourceFile
 from library.selectors import needs_review_condition
@@ -50,6 +52,11 @@ class ResourceAdmin(admin.ModelAdmin):
     ]
     inlines = [ResourceFileInline]
     actions = ["approve", "reject_as_outdated"]
+
+    def save_model(self, request: HttpRequest, obj: Resource, form: Any, change: bool) -> None:
+        # An admin's correction of the text is shown as the API shows every body.
+        obj.body_html = markdown.render(obj.body)
+        super().save_model(request, obj, form, change)
 
     @admin.action(description="Approve (review by in a year)")
     def approve(self, request: HttpRequest, queryset: QuerySet[Resource]) -> None:
