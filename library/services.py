@@ -1,9 +1,9 @@
 """Every write in the library: writing and editing resources, their files, moderation,
 helpful marks and problem reports.
 
-Status changes are compare-and-swap updates (``filter(pk, status__in=…).update(…)``): of
-two admins approving and rejecting at once, one wins and the other gets a 409 naming the
-status it found, never a silent overwrite.
+Status changes are compare-and-swap updates from the status the caller saw
+(``filter(pk=…, status=seen).update(…)``): of two admins deciding at once, one wins and the
+other gets a 409 naming the status it found, never a silent overwrite.
 """
 
 from collections.abc import Iterable

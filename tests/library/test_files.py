@@ -126,3 +126,19 @@ def test_removing_a_file_deletes_its_bytes(
     assert response.status_code == 204
     assert not path.exists()
     assert ResourceFile.objects.count() == 0
+
+
+def test_deleting_a_resource_deletes_its_files_bytes(
+    library, client_for, write, settings, django_capture_on_commit_callbacks
+):
+    resource = write(library.expert.user)
+    author = client_for(library.expert.user)
+    upload(author, resource["id"], "plan.pdf", PDF)
+    path = settings.MEDIA_ROOT / ResourceFile.objects.get().file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = author.delete(f"/api/v1/resources/{resource['id']}")
+
+    assert response.status_code == 204
+    assert not path.exists()
+    assert ResourceFile.objects.count() == 0
