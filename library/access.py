@@ -11,7 +11,8 @@ visibility decides:
 
 - write a resource: experts (a membership with the expert role) and admins.
 - edit it, attach files, submit it for review: its author (and admins), before approval.
-- turn a session into a draft: the session's expert (and admins).
+- turn a session into a draft, or name it as a resource's source: the session's expert (and
+  admins).
 - approve, reject, see the review list and the problem reports: admins.
 - mark helpful, report a problem: whoever sees it (an author not their own).
 """
@@ -64,6 +65,12 @@ def can_edit(scope: CallerScope, resource: Resource) -> bool:
 def can_draft_from_session(scope: CallerScope, session: Session) -> bool:
     """The session's expert (and admins) turn its notes into a draft."""
     return scope.is_admin or session.expert.user_id == scope.user.pk
+
+
+def linkable_sessions(scope: CallerScope) -> Q:
+    """The sessions a resource may name as its source: the caller's own, as their expert
+    (any, for admins)."""
+    return Q() if scope.is_admin else Q(expert__user_id=scope.user.pk)
 
 
 def can_moderate(scope: CallerScope) -> bool:

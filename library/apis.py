@@ -81,27 +81,6 @@ FILE_DOWNLOAD = {
 }
 
 
-class _ScopedInput:
-    """Input serializers whose foreign keys are checked against the caller's scope."""
-
-    request: Request
-
-    def _input(self, data: Any, instance: Resource | None = None) -> ResourceInputSerializer:
-        user = self.request.user
-        own_sessions = scheduling_selectors.sessions_visible_to(user=user)
-        if not user.is_staff:
-            own_sessions = own_sessions.filter(expert__user=user)
-        serializer = ResourceInputSerializer(
-            instance,
-            data=data,
-            partial=instance is not None,
-            requests=exchange_selectors.support_requests_visible_to(user=user),
-            sessions=own_sessions,
-        )
-        serializer.is_valid(raise_exception=True)
-        return serializer
-
-
 def _tags(data: dict) -> services.Tags:
     return services.Tags(
         needs=data.pop("needs", None),
@@ -124,7 +103,6 @@ def _tags(data: dict) -> services.Tags:
     ),
 )
 class ResourceViewSet(
-    _ScopedInput,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -141,6 +119,22 @@ class ResourceViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Resource.objects.none()
         return selectors.resources_visible_to(user=self.request.user)
+
+    def _input(self, data: Any, instance: Resource | None = None) -> ResourceInputSerializer:
+        """The input, validated; its foreign keys are checked against the caller's scope."""
+        user = self.request.user
+        own_sessions = scheduling_selectors.sessions_visible_to(user=user).filter(
+            access.linkable_sessions(caller_scope(user=user))
+        )
+        serializer = ResourceInputSerializer(
+            instance,
+            data=data,
+            partial=instance is not None,
+            requests=exchange_selectors.support_requests_visible_to(user=user),
+            sessions=own_sessions,
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer
 
     def _render(self, resource: Resource, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=resource.pk)

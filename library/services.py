@@ -67,13 +67,6 @@ def _check_visibility(resource: Resource) -> None:
         )
 
 
-def _apply_tags(resource: Resource, tags: Tags) -> None:
-    if tags.needs is not None:
-        resource.needs.set(tags.needs)
-    if tags.topics is not None:
-        resource.topics.set(tags.topics)
-
-
 def _set_phases(resource: Resource, phases: Iterable[str] | None) -> None:
     if phases is None:
         return
@@ -95,12 +88,7 @@ def resource_create(
         session=session,
         **{name: value for name, value in content.items() if name in CONTENT_FIELDS},
     )
-    resource.body_html = markdown.render(resource.body)
-    _set_phases(resource, tags.phases)
-    _check_visibility(resource)
-    resource.save()
-    _apply_tags(resource, tags)
-    return resource
+    return _save(resource, tags)
 
 
 @transaction.atomic
@@ -114,12 +102,20 @@ def resource_update(
     for name, value in content.items():
         if name in CONTENT_FIELDS:
             setattr(locked, name, value)
-    locked.body_html = markdown.render(locked.body)
-    _set_phases(locked, tags.phases)
-    _check_visibility(locked)
-    locked.save()
-    _apply_tags(locked, tags)
-    return locked
+    return _save(locked, tags)
+
+
+def _save(resource: Resource, tags: Tags) -> Resource:
+    """Renders the body, applies the tags and checks the visibility, then writes."""
+    resource.body_html = markdown.render(resource.body)
+    _set_phases(resource, tags.phases)
+    _check_visibility(resource)
+    resource.save()
+    if tags.needs is not None:
+        resource.needs.set(tags.needs)
+    if tags.topics is not None:
+        resource.topics.set(tags.topics)
+    return resource
 
 
 @transaction.atomic

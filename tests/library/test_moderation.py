@@ -288,3 +288,15 @@ def test_an_author_deletes_an_unapproved_resource(library, client_for, write, pu
     assert author.delete(f"/api/v1/resources/{draft['id']}").status_code == 204
     assert author.delete(f"/api/v1/resources/{approved['id']}").status_code == 409
     assert list(Resource.objects.values_list("pk", flat=True)) == [approved["id"]]
+
+
+def test_a_resource_names_only_a_session_of_its_author(library, client_for):
+    body = {"title": "t", "summary": "s", "evidence_level": "classroom_practice"}
+
+    response = client_for(library.other_expert.user).post(
+        "/api/v1/resources", {**body, "session": library.session.pk}
+    )
+
+    assert response.status_code == 400
+    assert "session" in response.json()["fields"]
+    assert Resource.objects.count() == 0
