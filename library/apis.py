@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -72,6 +72,9 @@ RESEARCH_EXAMPLE = OpenApiExample(
     request_only=True,
 )
 
+# What a list does not show: the bodies stay in the database.
+LIST_DEFERS = ("body", "body_html", "links")
+
 FILE_DOWNLOAD = {
     (200, "application/octet-stream"): OpenApiResponse(
         OpenApiTypes.BINARY,
@@ -118,7 +121,8 @@ class ResourceViewSet(
     def get_queryset(self) -> QuerySet[Resource]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Resource.objects.none()
-        return selectors.resources_visible_to(user=self.request.user)
+        resources = selectors.resources_visible_to(user=self.request.user)
+        return resources.defer(*LIST_DEFERS) if self.action == "list" else resources
 
     def _input(self, data: Any, instance: Resource | None = None) -> ResourceInputSerializer:
         """The input, validated; its foreign keys are checked against the caller's scope."""
@@ -413,13 +417,15 @@ class RequestResourceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Resource]:
         if getattr(self, "swagger_fake_view", False):
             return Resource.objects.none()
-        support_request = get_object_or_404(
-            exchange_selectors.support_requests_visible_to(user=self.request.user),
-            pk=self.kwargs["request_pk"],
+        request_id = self.kwargs["request_pk"]
+        visible = exchange_selectors.support_requests_visible_to(user=self.request.user)
+        # Only whether the caller sees the request: none of what its own page shows.
+        if not visible.prefetch_related(None).filter(pk=request_id).exists():
+            raise NotFound()
+        resources = selectors.resources_shared_for_request(
+            user=self.request.user, request_id=request_id
         )
-        return selectors.resources_shared_for_request(
-            user=self.request.user, request_id=support_request.pk
-        )
+        return resources.defer(*LIST_DEFERS)
 
 
 @extend_schema_view(

@@ -53,6 +53,8 @@ def resources_visible_to(*, user: User) -> QuerySet[Resource]:
         Resource.objects.select_related("author", "school", "trust", "outcome_request")
         .prefetch_related("needs", "topics", "files")
         .filter(access.resource_visibility(caller_scope(user=user)))
+        # The search document is for the database to match against, not to read back.
+        .defer("search_vector")
     )
     return with_reader_facts(resources, user=user)
 
