@@ -427,7 +427,9 @@ def public_resource_read(scene: Scene, client) -> str:
     with undone():
         reported = client.post(f"{API}/resources/{resource.pk}/reports", {"reason": "Broken."})
     download = client.get(f"{API}/resources/{resource.pk}/files/{file.pk}/download")
-    download.close()  # a streamed file is closed with its response
+    # Read to the end: the test client then closes the file (``download.close()`` would
+    # also end the "request" and close the test's database connection on PostgreSQL).
+    b"".join(getattr(download, "streaming_content", []))
     return agree(
         answer(client.get(f"{API}/resources/{resource.pk}")), answer(download), answer(reported)
     )

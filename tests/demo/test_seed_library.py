@@ -34,7 +34,7 @@ def test_seed_demo_includes_approved_resources_to_search_and_one_to_review(clien
     assert found[0]["title"] == "Sensory breaks that fit a busy timetable"
     detail = staff.get(f"/api/v1/resources/{found[0]['id']}").json()
     download = staff.get(detail["files"][0]["download_url"])
-    download.close()
+    assert b"".join(download.streaming_content).startswith(b"%PDF")  # read: closes the file
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment;")
     assert [row["title"] for row in pending] == ["Multisensory phonics for older readers"]
