@@ -16,6 +16,9 @@ COPY config config
 COPY accounts accounts
 COPY exchange exchange
 COPY matching matching
+COPY scheduling scheduling
+COPY library library
+COPY demo demo
 COPY data data
 COPY manage.py ./
 RUN pip install -c requirements/constraints.txt .
@@ -25,6 +28,8 @@ RUN SECRET_KEY=collectstatic-only-$(python -c "import secrets; print(secrets.tok
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     python manage.py collectstatic --noinput
 
+# Uploaded files (the library's), when no S3 bucket is configured: a volume in compose.
+RUN mkdir -p /app/media && chown exchange /app/media
 USER exchange
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The library's full-text search (SearchVectorField, SearchRank); harmless on SQLite.
+    "django.contrib.postgres",
     "rest_framework",
     "knox",
     "django_filters",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "exchange",
     "matching",
     "scheduling",
+    "library",
     "demo",
 ]
 
@@ -197,6 +200,15 @@ SCHEDULING = {
     "SLOTS_OFFERED": env.int("SESSION_SLOTS_OFFERED", default=3),
 }
 
+# --- Library of guidance ---------------------------------------------------------------------
+LIBRARY = {
+    # An upload larger than this is refused (checked on the bytes received).
+    "MAX_FILE_BYTES": env.int("LIBRARY_MAX_FILE_MB", default=10) * 1024 * 1024,
+    "MAX_FILES_PER_RESOURCE": env.int("LIBRARY_MAX_FILES_PER_RESOURCE", default=10),
+    # An approval's review-by date when the admin gives none.
+    "REVIEW_AFTER_DAYS": env.int("LIBRARY_REVIEW_AFTER_DAYS", default=365),
+}
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -288,6 +300,9 @@ SPECTACULAR_SETTINGS = {
         "RequestScope": "exchange.enums.RequestScope",
         "SenStatus": "exchange.enums.SenStatus",
         "Urgency": "exchange.enums.Urgency",
+        "ResourceStatus": "library.enums.ResourceStatus",
+        "EvidenceLevel": "library.enums.EvidenceLevel",
+        "ResourceVisibility": "library.enums.Visibility",
     },
 }
 
@@ -303,8 +318,31 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (the library's attachments) go through Django's storage API: the local
+# MEDIA_ROOT by default, an S3-compatible bucket when S3_BUCKET is set. MEDIA_ROOT is never
+# served by URL: files are downloaded through the API, access-checked.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            # Private objects; the API streams them, so no public or signed URL is handed out.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -6,6 +6,7 @@ from accounts import apis as accounts_apis
 from config import health
 from config.routers import Router
 from exchange import apis as exchange_apis
+from library import apis as library_apis
 from matching import apis as matching_apis
 from scheduling import apis as scheduling_apis
 
@@ -43,6 +44,18 @@ router.register(
 )
 router.register("proposals", matching_apis.ProposalViewSet, basename="proposal")
 router.register("sessions", scheduling_apis.SessionViewSet, basename="session")
+router.register(
+    r"requests/(?P<request_pk>\d+)/resources",
+    library_apis.RequestResourceViewSet,
+    basename="request-resource",
+)
+router.register("resources", library_apis.ResourceViewSet, basename="resource")
+router.register(
+    r"resources/(?P<resource_pk>\d+)/files",
+    library_apis.ResourceFileViewSet,
+    basename="resource-file",
+)
+router.register("resource-reports", library_apis.ProblemReportViewSet, basename="resource-report")
 router.register("notifications", exchange_apis.NotificationViewSet, basename="notification")
 router.register("matching-runs", matching_apis.MatchingRunViewSet, basename="matching-run")
 router.register(

@@ -20,6 +20,7 @@ from accounts import gias
 from accounts.enums import Role, SchoolKind
 from accounts.models import Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
+from demo.library import library_seed
 from exchange import services
 from exchange.enums import (
     MANDATORY_QUALIFICATION_FOR_NEED,
@@ -32,6 +33,8 @@ from exchange.enums import (
 )
 from exchange.models import Credential, ExpertProfile, Need, SupportRequest, Topic
 from exchange.taxonomy import TOPICS_BY_NEED
+from library.enums import ResourceStatus
+from library.models import Resource
 from matching.enums import ProposalStatus, RunTrigger
 from matching.models import Proposal
 from matching.services import matching_round_run, proposal_accept
@@ -137,6 +140,7 @@ class DemoResult:
     users: list[DemoUser]
     experts: int
     requests: int
+    resources: int
 
 
 def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResult:
@@ -152,11 +156,20 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
     if not seeded:
         matching_round_run(trigger=RunTrigger.COMMAND)
         _book_a_session()
+    library_seed(
+        admin=User.objects.get(email=f"admin@{DEMO_DOMAIN}"),
+        authors=list(
+            User.objects.filter(
+                expert_profile__isnull=False, email__endswith=f"@{DEMO_DOMAIN}"
+            ).order_by("pk")[:3]
+        ),
+    )
     return DemoResult(
         schools=summary,
         users=users,
         experts=ExpertProfile.objects.count(),
         requests=SupportRequest.objects.count(),
+        resources=Resource.objects.filter(status=ResourceStatus.APPROVED).count(),
     )
 
 

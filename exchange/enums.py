@@ -129,3 +129,5 @@ class NotificationKind(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", "Session cancelled"
     REMINDER_24H = "reminder_24h", "Reminder: 24 hours before"
     REMINDER_1H = "reminder_1h", "Reminder: 1 hour before"
+    RESOURCE_APPROVED = "resource_approved", "Library resource approved"
+    RESOURCE_REJECTED = "resource_rejected", "Library resource rejected"

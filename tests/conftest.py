@@ -19,6 +19,12 @@ def _fast_passwords_and_clean_cache(settings):
     resilience.reset()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files (the library's) go to the test's own folder, never the project's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -19,6 +19,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from config.hostile import MAX_JSON_DEPTH
 from exchange.models import Topic
+from library.models import Resource
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unthrottled")]
@@ -88,6 +89,9 @@ def scene(db, client_for):
         "id": "1",
         "expert_pk": str(expert.pk),
         "request_pk": str(support_request.pk),
+        "resource_pk": str(
+            Resource.objects.create(title="t", summary="s", evidence_level="classroom_practice").pk
+        ),
         "urn": str(school.urn),
         "code": "ASD",
         "slug": Topic.objects.first().slug,

@@ -14,11 +14,14 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from exchange import services as exchange_services
 from exchange.models import AvailabilityWindow, ExpertProfile, Notification, SupportRequest
+from library import services as library_services
+from library.models import Resource
 from matching import services as matching_services
 from matching.models import Proposal
 from matching.selectors import local_today
@@ -124,6 +127,8 @@ class Scene:
     open_proposal: Proposal  # the expert's, for another request of school A, undecided
     session_id: int  # an offered slot of the accepted request
     notification: Notification  # the SENCO's
+    session_resource: Resource  # the expert's, from the accepted request's session, a draft
+    public_resource: Resource  # the expert's, for everyone, approved, with a file
 
     def session(self) -> Session:
         return Session.objects.get(pk=self.session_id)
@@ -166,7 +171,32 @@ def scene(world) -> Scene:  # noqa: F811 (the fixture imported above)
         open_proposal=Proposal.objects.get(request=other, expert=expert, status="proposed"),
         session_id=offered.pk,
         notification=Notification.objects.create(user=senco, kind="slots_offered", title="Hi"),
+        session_resource=library_services.resource_create(
+            by=expert.user,
+            session=offered,
+            title="What the visit showed",
+            summary="Notes.",
+            body="Calm transitions.",
+            evidence_level="classroom_practice",
+            visibility="participants",
+        ),
+        public_resource=published_resource(expert, world.users["admin"]),
     )
+
+
+def published_resource(expert: ExpertProfile, admin) -> Resource:
+    resource = library_services.resource_create(
+        by=expert.user,
+        title="Sensory breaks",
+        summary="Short planned breaks.",
+        body="Plan them before the hardest times.",
+        evidence_level="classroom_practice",
+        visibility="everyone",
+    )
+    pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    library_services.resource_file_add(resource=resource, by=expert.user, upload=pdf)
+    library_services.resource_submit(resource=resource, by=expert.user)
+    return library_services.resource_approve(resource=resource, by=admin)
 
 
 # --- the rows driven here: what each caller gets --------------------------------------------
@@ -326,6 +356,94 @@ def own_notification(scene: Scene, client) -> str:
         )
 
 
+def resource_write(scene: Scene, client) -> str:
+    body = {"title": "t", "summary": "s", "body": "b", "evidence_level": "classroom_practice"}
+    with undone():
+        return answer(client.post(f"{API}/resources", body, format="json"))
+
+
+def resource_from_session(scene: Scene, client) -> str:
+    body = {"session": scene.session_id, "title": "t", "summary": "s"}
+    with undone():
+        Session.objects.filter(pk=scene.session_id).update(status="completed")
+        return answer(client.post(f"{API}/resources/from-session", body, format="json"))
+
+
+def session_resource_read(scene: Scene, client) -> str:
+    pk = scene.session_resource.pk
+    return agree(
+        listed(client.get(f"{API}/resources"), pk),
+        answer(client.get(f"{API}/resources/{pk}")),
+        listed(client.get(f"{API}/requests/{scene.accepted.pk}/resources"), pk),
+    )
+
+
+def session_resource_edit(scene: Scene, client) -> str:
+    path = f"{API}/resources/{scene.session_resource.pk}"
+    pdf = b"%PDF-1.4\n%%EOF\n"
+
+    def with_a_file(act: Callable[[int], object]) -> Callable[[], object]:
+        def run():
+            row = library_services.resource_file_add(
+                resource=scene.session_resource,
+                by=scene.world.expert.user,
+                upload=SimpleUploadedFile("a.pdf", pdf, "application/pdf"),
+            )
+            return act(row.pk)
+
+        return run
+
+    actions = [
+        lambda: client.patch(path, {"title": "New title"}, format="json"),
+        lambda: client.delete(path),
+        lambda: client.post(f"{path}/submit"),
+        lambda: client.post(
+            f"{path}/files",
+            {"file": SimpleUploadedFile("b.pdf", pdf, "application/pdf")},
+            format="multipart",
+        ),
+        with_a_file(lambda file_id: client.delete(f"{path}/files/{file_id}")),
+    ]
+    answers = []
+    for act in actions:
+        with undone():
+            answers.append(answer(act()))
+    return agree(*answers)
+
+
+def session_resource_moderate(scene: Scene, client) -> str:
+    path = f"{API}/resources/{scene.session_resource.pk}"
+    answers = []
+    for action, body in (("approve", {}), ("reject", {"reason": "Not yet."})):
+        with undone():
+            Resource.objects.filter(pk=scene.session_resource.pk).update(status="pending")
+            answers.append(answer(client.post(f"{path}/{action}", body, format="json")))
+    return agree(*answers)
+
+
+def public_resource_read(scene: Scene, client) -> str:
+    resource = scene.public_resource
+    file = resource.files.get()
+    with undone():
+        reported = client.post(f"{API}/resources/{resource.pk}/reports", {"reason": "Broken."})
+    download = client.get(f"{API}/resources/{resource.pk}/files/{file.pk}/download")
+    # Read to the end: the test client then closes the file (``download.close()`` would
+    # also end the "request" and close the test's database connection on PostgreSQL).
+    b"".join(getattr(download, "streaming_content", []))
+    return agree(
+        answer(client.get(f"{API}/resources/{resource.pk}")), answer(download), answer(reported)
+    )
+
+
+def public_resource_helpful(scene: Scene, client) -> str:
+    with undone():
+        return answer(client.post(f"{API}/resources/{scene.public_resource.pk}/helpful"))
+
+
+def resource_reports(scene: Scene, client) -> str:
+    return answer(client.get(f"{API}/resource-reports"))
+
+
 # --- the table, row by row --------------------------------------------------------------------
 
 
@@ -398,6 +516,22 @@ DRIVEN_HERE: dict[str, Check] = {
     "`/sessions/{id}/no-show`; `GET /sessions/{id}/ics` (a confirmed session)": session_change,
     "`GET /notifications`, `/notifications/{id}`; `POST /notifications/{id}/read` "
     "(the SENCO's notification)": own_notification,
+    "`POST /resources` (write a resource)": resource_write,
+    "`POST /resources/from-session` (the accepted request's session, once held)": (
+        resource_from_session
+    ),
+    "`GET /resources`, `/resources/{id}`, `/requests/{id}/resources` (the session's resource, "
+    "not yet approved)": session_resource_read,
+    "`PATCH /resources/{id}`, `DELETE /resources/{id}`; `POST /resources/{id}/submit`, "
+    "`/resources/{id}/files`; `DELETE /resources/{id}/files/{file_id}` (the session's resource)": (
+        session_resource_edit
+    ),
+    "`POST /resources/{id}/approve`, `/resources/{id}/reject` (the session's resource, "
+    "submitted)": session_resource_moderate,
+    "`GET /resources/{id}`, `/resources/{id}/files/{file_id}/download`; "
+    "`POST /resources/{id}/reports` (the approved resource for everyone)": public_resource_read,
+    "`POST /resources/{id}/helpful` (the approved resource for everyone)": public_resource_helpful,
+    "`GET /resource-reports`": resource_reports,
 }
 
 
