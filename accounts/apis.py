@@ -58,7 +58,8 @@ class TokenObtainView(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenObtainInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        return _token_response(*services.token_create(user=serializer.validated_data["user"]))
+        user = serializer.validated_data["user"]
+        return _token_response(*services.token_create(user=user, sign_in=request))
 
 
 class _TokenView(APIView):

@@ -4,8 +4,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery, shared_task
+from celery import Celery, shared_task, signals
 from django.db import DatabaseError
+
+from config import metrics, request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,6 +24,13 @@ TASK_RETRY = {
 app = Celery("exchange")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# A task carries the id of the request that enqueued it, into the worker's log lines.
+signals.before_task_publish.connect(request_id.add_to_task_headers, weak=False)
+signals.task_prerun.connect(request_id.adopt_from_task, weak=False)
+signals.task_postrun.connect(request_id.forget_after_task, weak=False)
+signals.task_failure.connect(metrics.task_failed, weak=False)
+signals.task_retry.connect(metrics.task_retried, weak=False)
 
 
 def task_with_aliases(
