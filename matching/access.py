@@ -2,8 +2,8 @@
 
 - see a proposal: the expert it was made to, while it is open or accepted (a declined,
   expired or withdrawn proposal is 404 to them, as its request is: it carries the
-  request's text, ``exchange.access.request_visibility``); the requesting school's staff and SENCOs and
-  its trust's coordinators (``exchange.access.request_readers``); admins.
+  request's text, ``exchange.access.request_visibility``); the requesting school's staff
+  and SENCOs and its trust's coordinators (``exchange.access.request_readers``); admins.
 - accept or decline it: the expert it was made to, only.
 - matching rounds and the matching policy: platform admins only (DRF's ``IsAdminUser`` on
   the views).
