@@ -228,8 +228,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-# Attempts are kept for the admin's review, without the tried passwords (axes never stores
-# them) or the request's body.
+# Only what a lockout needs is stored (email, IP, user agent, path of the failures; never a
+# password); successful sign-ins and each failure's details are not logged in the database.
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,7 +5,6 @@ A backlog that grows, or an oldest message that keeps ageing past the sweep's mi
 the broker is not taking work (``exchange/outbox.py``).
 """
 
-import logging
 from collections.abc import Iterator
 
 from django.db import DatabaseError
@@ -14,9 +13,8 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from config.observability import dependency_down, dependency_up
 from exchange.models import OutboxMessage
-
-logger = logging.getLogger(__name__)
 
 
 class OutboxCollector(Collector):
@@ -26,9 +24,11 @@ class OutboxCollector(Collector):
                 count=Count("pk"), oldest=Min("created_at")
             )
         except DatabaseError as error:
-            # The scrape still answers with every other metric; the gauges are left out.
-            logger.warning("Outbox metrics unavailable: %s", type(error).__name__)
+            # The scrape still answers with every other metric; the gauges are left out,
+            # and the outage is logged once, not at every scrape.
+            dependency_down("postgresql", error)
             return
+        dependency_up("postgresql")
         oldest = pending["oldest"]
         age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
         yield GaugeMetricFamily(

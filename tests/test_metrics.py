@@ -190,3 +190,25 @@ def test_in_multiprocess_mode_the_scrape_adds_up_every_process(tmp_path):
     )
 
     assert 'exchange_http_errors_total{route="probe",status="500"} 2.0' in text
+
+
+def test_a_scrape_without_the_database_leaves_out_the_outbox_and_says_so_once(
+    admin_client_, monkeypatch, caplog
+):
+    def refuse(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    text = scrape(admin_client_)  # signed in while the database answers
+    assert "exchange_outbox_backlog" in text
+    monkeypatch.setattr(OutboxMessage.objects, "filter", refuse)
+
+    texts = [scrape(admin_client_) for _ in range(3)]
+
+    assert all("exchange_outbox_backlog" not in text for text in texts)
+    assert 'exchange_dependency_down{dependency="postgresql"} 1.0' in texts[-1]
+    assert [r.getMessage() for r in caplog.records if r.name == "exchange.dependencies"] == [
+        "postgresql is unavailable (DatabaseError); degrading until it answers again"
+    ]
+    monkeypatch.undo()
+    assert "exchange_outbox_backlog" in scrape(admin_client_)
+    assert 'exchange_dependency_down{dependency="postgresql"} 0.0' in scrape(admin_client_)

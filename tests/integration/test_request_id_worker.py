@@ -4,7 +4,6 @@ API answered with (``X-Request-ID``). Runs in CI's PostgreSQL + Redis pass."""
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from django.db import connection
 from accounts.enums import Role
 from config.celery import app as celery_app
 from tests.factories import MembershipFactory, SupportRequestFactory
+from tests.integration.test_worker import _database_url, _wait_for
 
 pytestmark = [
     pytest.mark.skipif(
@@ -27,51 +27,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_task_logs_under_the_id_of_the_request_that_enqueued_it(client_for, tmp_path):
-    db = connection.settings_dict
     log_path = tmp_path / "worker.log"
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "LOG_LEVEL": "INFO",
-    }
+    env = {**os.environ, "DATABASE_URL": _database_url(), "LOG_LEVEL": "INFO"}
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
     with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 60
-        while not celery_app.control.ping(timeout=0.5):
-            assert time.monotonic() < deadline, "the worker did not start"
+        _wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)), "the worker to start")
         senco = MembershipFactory(role=Role.SENCO).user
         draft = SupportRequestFactory(school=senco.memberships.get().school, created_by=senco)
 
         response = client_for(senco).post(f"/api/v1/requests/{draft.pk}/submit", {})
 
         assert response.status_code == 200
-        request_id = response["X-Request-ID"]
-        while "succeeded" not in log_path.read_text():
-            assert time.monotonic() < deadline + 60, log_path.read_text()[-2000:]
-            time.sleep(0.2)
+        _wait_for(lambda: "succeeded" in log_path.read_text(), "the task to run")
     finally:
         worker.terminate()
         worker.wait(timeout=20)
     [task_line] = [line for line in log_path.read_text().splitlines() if "succeeded" in line]
-    assert f"[{request_id}]" in task_line
+    assert f"[{response['X-Request-ID']}]" in task_line
