@@ -15,6 +15,7 @@ them unless it is trusted (``TRUSTED_PROXY_COUNT``).
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
@@ -35,6 +36,20 @@ class LockedOut(Throttled):
 
     def __init__(self) -> None:
         super().__init__(wait=cool_off_seconds(), detail=LOCKED_OUT_MESSAGE, code="locked_out")
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Axes's backend (first in ``AUTHENTICATION_BACKENDS``): refuses a locked-out pair before
+    the password is checked. ``authenticate()`` without a request (a script, Django's test
+    client's ``login()``) is not a web sign-in and has no client IP: it is left to the next
+    backend instead of raising, as axes's own backend does."""
+
+    def authenticate(  # type: ignore[no-untyped-def]
+        self, request, username=None, password=None, **kwargs
+    ):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
 
 
 def login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:

@@ -211,7 +211,7 @@ SCHEDULING = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out login before the password is checked (accounts/lockout.py).
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # How many proxies of ours sit in front of the app and append to X-Forwarded-For. 0: the

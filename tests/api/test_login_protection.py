@@ -173,3 +173,10 @@ def test_login_form_still_signs_in_below_the_limit(settings):
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"]
+
+
+def test_signing_in_without_a_request_is_not_a_web_login(settings):
+    """Scripts and the test client's ``login()`` call ``authenticate()`` without a request."""
+    UserFactory(email="script@example.org")
+
+    assert Client().login(email="script@example.org", password=PASSWORD)
