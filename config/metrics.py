@@ -18,7 +18,7 @@ gauges). Without it each process reports only itself, which is right for one pro
 import hmac
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -102,27 +102,25 @@ def task_retried(sender: object = None, **_: object) -> None:
     TASK_RETRIES.labels(getattr(sender, "name", "unknown")).inc()
 
 
-def _collectors() -> Iterable[Collector]:
-    return [import_string(path)() for path in settings.METRICS_COLLECTORS]
-
-
-def _registry() -> CollectorRegistry:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)
-    else:
-        registry = CollectorRegistry()
-        registry.register(_Default())
-    for collector in _collectors():
-        registry.register(collector)
-    return registry
-
-
-class _Default(Collector):
+class _ThisProcess(Collector):
     """This process's own metrics (the default registry), in a registry of the scrape."""
 
     def collect(self):  # type: ignore[no-untyped-def]
         return REGISTRY.collect()
+
+
+def _registry() -> CollectorRegistry:
+    """What one scrape shows: every process's metrics in multiprocess mode (else this
+    process's), and the collectors of the apps above (``METRICS_COLLECTORS``), which read
+    the database now."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_ThisProcess())
+    for path in settings.METRICS_COLLECTORS:
+        registry.register(import_string(path)())
+    return registry
 
 
 def _may_scrape(request: HttpRequest) -> bool:
