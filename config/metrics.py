@@ -60,16 +60,17 @@ MATCHING_ROUND_SECONDS = Histogram(
     ["status"],
     buckets=(0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
 )
+# Set by config.resilience, which logs each outage once and counts each degradation.
 DEPENDENCY_DOWN = Gauge(
     "exchange_dependency_down",
-    "1 while this process finds the dependency (redis, postgresql) unavailable, else 0.",
+    "1 while a live process finds the dependency (redis, postgresql) unavailable, else 0.",
     ["dependency"],
     multiprocess_mode="livemax",
 )
-DEPENDENCY_FAILURES = Counter(
-    "exchange_dependency_failures",
-    "Calls to a dependency that failed because it was unavailable.",
-    ["dependency"],
+DEGRADATIONS = Counter(
+    "exchange_degradations",
+    "Degraded operations while a dependency was down (config.resilience.degradation_counts).",
+    ["event"],
 )
 
 

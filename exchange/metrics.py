@@ -13,7 +13,7 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from config.observability import dependency_down, dependency_up
+from config.resilience import database_outage
 from exchange.models import OutboxMessage
 
 
@@ -26,9 +26,9 @@ class OutboxCollector(Collector):
         except DatabaseError as error:
             # The scrape still answers with every other metric; the gauges are left out,
             # and the outage is logged once, not at every scrape.
-            dependency_down("postgresql", error)
+            database_outage.failed(error)
             return
-        dependency_up("postgresql")
+        database_outage.succeeded()
         oldest = pending["oldest"]
         age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
         yield GaugeMetricFamily(

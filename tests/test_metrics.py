@@ -11,8 +11,10 @@ from django.db import DatabaseError
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
+from config import resilience
 from config.celery import TASK_RETRY
 from config.celery import app as celery_app
+from config.resilience import redis_breaker
 from exchange.models import OutboxMessage
 from matching import services as matching_services
 from matching.enums import RunTrigger
@@ -206,9 +208,23 @@ def test_a_scrape_without_the_database_leaves_out_the_outbox_and_says_so_once(
 
     assert all("exchange_outbox_backlog" not in text for text in texts)
     assert 'exchange_dependency_down{dependency="postgresql"} 1.0' in texts[-1]
-    assert [r.getMessage() for r in caplog.records if r.name == "exchange.dependencies"] == [
-        "postgresql is unavailable (DatabaseError); degrading until it answers again"
+    assert [r.getMessage() for r in caplog.records if r.name == "config.resilience"] == [
+        "PostgreSQL is unavailable (DatabaseError); degrading until it answers again."
     ]
     monkeypatch.undo()
     assert "exchange_outbox_backlog" in scrape(admin_client_)
     assert 'exchange_dependency_down{dependency="postgresql"} 0.0' in scrape(admin_client_)
+
+
+def test_a_redis_outage_sets_the_gauge_and_counts_each_degradation(admin_client_):
+    before = sample("exchange_degradations_total", event="redis_errors")
+
+    try:
+        redis_breaker.failed(ConnectionRefusedError())
+        during = scrape(admin_client_)
+    finally:
+        resilience.reset()
+
+    assert 'exchange_dependency_down{dependency="redis"} 1.0' in during
+    assert sample("exchange_degradations_total", event="redis_errors") == before + 1
+    assert sample("exchange_dependency_down", dependency="redis") == 0.0
