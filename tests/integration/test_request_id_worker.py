@@ -13,7 +13,8 @@ from django.db import connection
 from accounts.enums import Role
 from config.celery import app as celery_app
 from tests.factories import MembershipFactory, SupportRequestFactory
-from tests.integration.test_worker import _database_url, _wait_for
+from tests.integration.test_worker import _database_url
+from tests.processes import wait_for
 
 pytestmark = [
     pytest.mark.skipif(
@@ -35,14 +36,14 @@ def test_a_task_logs_under_the_id_of_the_request_that_enqueued_it(client_for, tm
     with log_path.open("w") as log:
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        _wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)), "the worker to start")
+        wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)), "the worker to start")
         senco = MembershipFactory(role=Role.SENCO).user
         draft = SupportRequestFactory(school=senco.memberships.get().school, created_by=senco)
 
         response = client_for(senco).post(f"/api/v1/requests/{draft.pk}/submit", {})
 
         assert response.status_code == 200
-        _wait_for(lambda: "succeeded" in log_path.read_text(), "the task to run")
+        wait_for(lambda: "succeeded" in log_path.read_text(), "the task to run")
     finally:
         worker.terminate()
         worker.wait(timeout=20)
