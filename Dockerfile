@@ -32,4 +32,4 @@ RUN SECRET_KEY=collectstatic-only-$(python -c "import secrets; print(secrets.tok
 RUN mkdir -p /app/media && chown exchange /app/media
 USER exchange
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--config", "python:config.gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from knox.auth import TokenAuthentication
 from rest_framework import mixins, status, viewsets
 from rest_framework.filters import OrderingFilter
@@ -20,7 +20,7 @@ from accounts.serializers import (
     TokenSerializer,
     TrustSerializer,
 )
-from config.schema import error_response
+from config.schema import ErrorSerializer, error_response
 from config.throttling import AnonThrottle, AuthThrottle
 
 AUTH_TAG = "auth"
@@ -43,10 +43,21 @@ class TokenObtainView(APIView):
         summary="Obtain an API token",
         description=(
             "Exchanges an email address and password for a token that expires "
-            "(`expiry`) and can be revoked. Throttled more strictly than other endpoints."
+            "(`expiry`) and can be revoked. Throttled more strictly than other endpoints "
+            "(429 `throttled`), and after `LOGIN_FAILURE_LIMIT` failed attempts for one email "
+            "address from one client IP, that pair is locked out for `LOGIN_COOLOFF_MINUTES` "
+            "(429 `locked_out`, even with the right password). The response is never cached."
         ),
         request=TokenObtainInputSerializer,
-        responses={201: TokenSerializer, 401: error_response(401)},
+        responses={
+            201: TokenSerializer,
+            401: error_response(401),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`throttled` or `locked_out`: see `details.retry_after` and the "
+                "Retry-After header.",
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Sign in",
@@ -58,7 +69,8 @@ class TokenObtainView(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenObtainInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        return _token_response(*services.token_create(user=serializer.validated_data["user"]))
+        user = serializer.validated_data["user"]
+        return _token_response(*services.token_create(user=user, sign_in=request))
 
 
 class _TokenView(APIView):

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from accounts.enums import Role
+from accounts.lockout import LockedOut
 from accounts.models import LocalAuthority, Membership, School, SchoolNeedProvision, Trust, User
 
 # --- input ---
@@ -17,6 +18,8 @@ class TokenObtainInputSerializer(serializers.Serializer):
             self.context.get("request"), email=attrs["email"], password=attrs["password"]
         )
         if user is None:
+            if getattr(self.context.get("request"), "axes_locked_out", False):
+                raise LockedOut()
             # One message for unknown email and wrong password: no account enumeration.
             raise exceptions.AuthenticationFailed(
                 "The email address or password is not correct.", code="invalid_credentials"

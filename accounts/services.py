@@ -6,11 +6,13 @@ from itertools import islice
 from typing import Any
 
 from django.contrib.auth.models import update_last_login
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import exceptions
+from rest_framework.request import Request
 
 from accounts.gias import ParsedRow, SchoolRecord
 from accounts.models import LocalAuthority, School, SchoolNeedProvision, Trust, User
@@ -149,11 +151,13 @@ def _upsert(model: type[Any], cache: dict[str, Any], *, code: str, name: str) ->
 # --- API tokens -------------------------------------------------------------------------------
 
 
-def token_create(*, user: User) -> tuple[AuthToken, str]:
+def token_create(*, user: User, sign_in: Request | None = None) -> tuple[AuthToken, str]:
     """Issues a new expiring API token; returns the row and the secret (shown once).
 
     A user may hold ``TOKEN_LIMIT_PER_USER`` live tokens (one per device); past that the
-    oldest is revoked rather than refusing the sign-in.
+    oldest is revoked rather than refusing the sign-in. A sign-in (``sign_in``: the request
+    that presented the password) is announced as Django's ``login()`` announces one, so its
+    receivers run: ``last_login`` is set and django-axes forgets the failed attempts.
     """
     with transaction.atomic():
         tokens = AuthToken.objects.filter(user=user)
@@ -163,7 +167,10 @@ def token_create(*, user: User) -> tuple[AuthToken, str]:
             surplus = tokens.order_by("-created").values_list("digest", flat=True)[limit - 1 :]
             AuthToken.objects.filter(digest__in=list(surplus)).delete()
         instance, secret = AuthToken.objects.create(user=user)
-    update_last_login(type(user), user)
+    if sign_in is not None:
+        user_logged_in.send(sender=type(user), request=sign_in, user=user)
+    else:
+        update_last_login(type(user), user)
     return instance, secret
 
 

@@ -2,10 +2,14 @@
 
 import os
 from collections.abc import Callable
+from logging.config import dictConfig
 from typing import Any
 
-from celery import Celery, shared_task
+from celery import Celery, shared_task, signals
+from django.conf import settings
 from django.db import DatabaseError
+
+from config import metrics, request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,6 +26,22 @@ TASK_RETRY = {
 app = Celery("exchange")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _use_django_logging(**_: Any) -> None:
+    """Celery's ``setup_logging``: a receiver stops Celery configuring logging itself, so
+    the worker and beat log through ``settings.LOGGING`` as the web does (its level is
+    ``LOG_LEVEL``; JSON in production; each task's lines carry the request id)."""
+    dictConfig(settings.LOGGING)
+
+
+signals.setup_logging.connect(_use_django_logging, weak=False)
+# A task carries the id of the request that enqueued it, into the worker's log lines.
+signals.before_task_publish.connect(request_id.add_to_task_headers, weak=False)
+signals.task_prerun.connect(request_id.adopt_from_task, weak=False)
+signals.task_postrun.connect(request_id.forget_after_task, weak=False)
+signals.task_failure.connect(metrics.task_failed, weak=False)
+signals.task_retry.connect(metrics.task_retried, weak=False)
 
 
 def task_with_aliases(

@@ -12,8 +12,9 @@ PostgreSQL has no fallback: a request that needs it and cannot reach it is answe
 ``503 database_unavailable`` with ``Retry-After`` (``config.errors``); ``database_outage``
 logs it once per outage.
 
-``degradation_counts()`` returns how often each degradation happened in this process, for
-metrics.
+``degradation_counts()`` returns how often each degradation happened in this process; the
+same counts are the ``exchange_degradations_total`` metric, and ``exchange_dependency_down``
+is 1 during an outage (``config/metrics.py``).
 """
 
 import logging
@@ -30,6 +31,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import InterfaceError, OperationalError
 from django.db.backends.signals import connection_created
 
+from config.metrics import DEGRADATIONS, DEPENDENCY_DOWN
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,6 +43,7 @@ _counts_lock = threading.Lock()
 def count(event: str) -> None:
     with _counts_lock:
         _counts[event] += 1
+    DEGRADATIONS.labels(event).inc()
 
 
 def degradation_counts() -> dict[str, int]:
@@ -71,6 +75,7 @@ class Outage:
             if started:
                 self._down_since = time.monotonic()
         if started:
+            DEPENDENCY_DOWN.labels(self.name.lower()).set(1)
             logger.warning(
                 "%s is unavailable (%s); degrading until it answers again.",
                 self.name,
@@ -83,6 +88,7 @@ class Outage:
         with self._lock:
             since, self._down_since = self._down_since, None
         if since is not None:
+            DEPENDENCY_DOWN.labels(self.name.lower()).set(0)
             logger.warning("%s is back after %.1f s.", self.name, time.monotonic() - since)
 
 
@@ -110,6 +116,7 @@ class CircuitBreaker(Outage):
         """Forgets any outage (for tests)."""
         self._open_until = 0.0
         self._down_since = None
+        DEPENDENCY_DOWN.labels(self.name.lower()).set(0)
 
 
 redis_breaker = CircuitBreaker("Redis")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "accounts",
     "exchange",
     "matching",
@@ -63,9 +65,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: a view that cannot reach PostgreSQL answers 503, not 500.
+    # First: every later log line of the request carries its id, and the metrics time it all.
+    "config.request_id.RequestIdMiddleware",
+    "config.metrics.RequestMetricsMiddleware",
+    # A view that cannot reach PostgreSQL answers 503, not 500.
     "config.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.security_headers.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # 413 for oversized bodies, 400 for control characters in query parameters.
     "config.middleware.HostileInputMiddleware",
@@ -75,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login form into its 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -99,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -211,6 +221,29 @@ LIBRARY = {
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out login before the password is checked (accounts/lockout.py).
+    "accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many proxies of ours sit in front of the app and append to X-Forwarded-For. 0: the
+# header is ignored and the client is the socket's peer (config/client_ip.py). Every
+# throttle, the login lockout and the X-Request-ID header depend on it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Failed-login lockout (django-axes), shared by every process through the database: an email
+# and client IP pair is locked out after LOGIN_FAILURE_LIMIT failures, for the cool-off.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Only what a lockout needs is stored (email, IP, user agent, path of the failures; never a
+# password); successful sign-ins and each failure's details are not logged in the database.
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -374,6 +407,30 @@ DEFAULT_FROM_EMAIL = env.str(
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware) on every response: the API's JSON and
+# the pages a person opens (admin, Swagger UI, the browsable API). Everything those pages
+# load is ours (Swagger UI comes from drf-spectacular-sidecar, its start-up script from
+# SpectacularSwaggerSplitView), so nothing is allowed from another origin. Scripts run only
+# from our files or with the request's nonce (admin's templates add it). Styles may be
+# inline: DRF's browsable API and Swagger UI's page carry style attributes and a <style>
+# block. A test loads each page in headless Chromium and fails on any CSP violation.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features no page of ours uses (config/security_headers.py sends it).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 if PRODUCTION:
     # TLS ends at the load balancer, which sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -391,13 +448,36 @@ if PRODUCTION and not SECURE_HSTS_PRELOAD:
     # Preloading is a one-way commitment for the whole domain, made by its owner, not by code.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# --- Logging --------------------------------------------------------------------------------
+# --- Logging and metrics --------------------------------------------------------------------
 # Request bodies and headers are never logged: they hold tokens and descriptions of children.
+# Every line carries the request's id (config/request_id.py); production logs one JSON
+# object a line (python-json-logger), development plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# /metrics (config/metrics.py): a platform admin's session, or this bearer token (for the
+# scraper). Unset: admins only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_COLLECTORS = ["exchange.metrics.OutboxCollector"]

@@ -4,12 +4,17 @@ DRF's throttles copy ``DEFAULT_THROTTLE_RATES`` into a class attribute at import
 rate changed in settings (or by a test) would be ignored. The cache behind them is the default
 cache: Redis when ``REDIS_URL`` is set, so every web process shares the same counters. While
 Redis is down the general limits fail open and the login limit is kept per process
-(``config/resilience.py``).
+(``config/resilience.py``). Every throttle keys anonymous callers by
+``config.client_ip.client_ip``, which believes ``X-Forwarded-For`` only as far as
+``TRUSTED_PROXY_COUNT`` proxies (DRF's own ``get_ident`` trusts the whole header when
+``NUM_PROXIES`` is unset).
 """
 
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from config.client_ip import client_ip
 from config.resilience import FailOpenWhenRedisIsDown, LocalWhenRedisIsDown
 
 
@@ -18,6 +23,9 @@ class _CurrentRatesMixin:
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request)
 
 
 class AnonThrottle(_CurrentRatesMixin, FailOpenWhenRedisIsDown, AnonRateThrottle):

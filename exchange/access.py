@@ -15,7 +15,10 @@ Experts
 
 Support requests
 - see: the school's staff and SENCOs (the school's side); its trust's coordinators (read
-  only); the experts it was proposed to.
+  only); an expert only while something ties them to it: a proposal still open or
+  accepted, or a session (offered, confirmed or held). Once their proposal is declined,
+  expired or withdrawn and no session remains, the request is 404 to them
+  (``docs/privacy.md``).
 - raise: the school's side, for its school.
 - edit or delete a draft: the school's side.
 - submit, cancel, close: the school's SENCO.
@@ -31,6 +34,13 @@ from accounts.enums import Role
 from exchange.models import ExpertProfile, SupportRequest
 
 SCHOOL_REQUEST_ROLES = (Role.SCHOOL_STAFF, Role.SENCO)
+
+# The statuses of the layers above that tie an expert to a request, by value: the exchange
+# names matching's proposals and scheduling's sessions only through their reverse relations
+# (a test checks these against ``matching.enums.LIVE_PROPOSAL_STATUSES`` and
+# ``scheduling.enums.SessionStatus``).
+TYING_PROPOSAL_STATUSES = ("proposed", "accepted")
+TYING_SESSION_STATUSES = ("offered", "confirmed", "completed", "no_show")
 
 
 # --- experts -----------------------------------------------------------------------------------
@@ -87,16 +97,28 @@ def request_readers(scope: CallerScope, prefix: str = "") -> Q:
 
 
 def request_visibility(scope: CallerScope) -> Q:
-    """The support requests the caller sees: through a membership, or as an expert they were
-    proposed to."""
+    """The support requests the caller sees: through a membership, or as an expert tied to
+    it by an open or accepted proposal or by a session that is not cancelled."""
     if scope.is_admin:
         return Q()
-    # Matching's proposals, read through their reverse relation: matching builds on the
-    # exchange, so the exchange names its tables only by relation.
+    # Matching's proposals and scheduling's sessions, read through their reverse relations:
+    # those apps build on the exchange, so the exchange names their tables only by relation.
+    # Each condition is one filter() call, so status and expert are of the same row.
     proposed_to_caller = Exists(
-        SupportRequest.objects.filter(pk=OuterRef("pk"), proposals__expert__user_id=scope.user.pk)
+        SupportRequest.objects.filter(
+            pk=OuterRef("pk"),
+            proposals__expert__user_id=scope.user.pk,
+            proposals__status__in=TYING_PROPOSAL_STATUSES,
+        )
     )
-    return request_readers(scope) | Q(proposed_to_caller)
+    in_session_with_caller = Exists(
+        SupportRequest.objects.filter(
+            pk=OuterRef("pk"),
+            sessions__expert__user_id=scope.user.pk,
+            sessions__status__in=TYING_SESSION_STATUSES,
+        )
+    )
+    return request_readers(scope) | Q(proposed_to_caller) | Q(in_session_with_caller)
 
 
 def acts_for_school(scope: CallerScope, school_id: int) -> bool:

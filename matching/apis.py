@@ -51,7 +51,8 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self) -> QuerySet[Proposal]:
-        return selectors.proposals_visible_to(user=self.request.user)
+        answering = self.action in {"accept", "decline"}
+        return selectors.proposals_visible_to(user=self.request.user, answering=answering)
 
     def _own_proposal(self) -> Proposal:
         proposal = self.get_object()

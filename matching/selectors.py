@@ -503,12 +503,16 @@ def waiting_requests() -> QuerySet[SupportRequest]:
 # --- scoped reads for the API ---------------------------------------------------------------
 
 
-def proposals_visible_to(*, user: User) -> QuerySet[Proposal]:
-    """The proposals the caller sees (``access.proposal_visibility``), with their requests."""
+def proposals_visible_to(*, user: User, answering: bool = False) -> QuerySet[Proposal]:
+    """The proposals the caller sees (``access.proposal_visibility``), with their requests;
+    ``answering``: those they may accept or decline too (``access.proposal_answer_visibility``),
+    so the answer to a proposal no longer open is its 409, and a decline shows its result."""
     proposals = Proposal.objects.select_related(
         "expert__school", "request__school", "request__primary_need", "policy"
     ).prefetch_related("request__needs", "request__topics", "request__preferred_windows")
-    return proposals.filter(access.proposal_visibility(caller_scope(user=user)))
+    scope = caller_scope(user=user)
+    visibility = access.proposal_answer_visibility if answering else access.proposal_visibility
+    return proposals.filter(visibility(scope))
 
 
 def proposals_of_request(*, support_request: SupportRequest, user: User) -> QuerySet[Proposal]:

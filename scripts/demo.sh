@@ -16,5 +16,6 @@ echo "The Expertise Exchange is running."
 echo "  API docs (Swagger UI): http://127.0.0.1:${PORT}/api/docs/"
 echo "  OpenAPI schema:        http://127.0.0.1:${PORT}/api/schema/"
 echo "  Django admin:          http://127.0.0.1:${PORT}/admin/  (admin@demo.exchange)"
+echo "  Prometheus metrics:    http://127.0.0.1:${PORT}/metrics  (signed in to the admin)"
 echo
 exec .venv/bin/python manage.py runserver "127.0.0.1:${PORT}"

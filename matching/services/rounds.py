@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from config.bulk import bulk_insert, pk_batches
 from config.errors import ConflictError
+from config.metrics import MATCHING_ROUND_SECONDS
 from exchange import outbox
 from exchange.enums import RequestStatus
 from exchange.services import support_requests_transition_bulk
@@ -92,6 +93,7 @@ def matching_round_run(
 
 
 def _run_finish(run: MatchingRun, watch: "_Stopwatch", status: str, **outcome: Any) -> None:
+    MATCHING_ROUND_SECONDS.labels(status).observe(watch.elapsed_ms() / 1000)
     MatchingRun.objects.filter(pk=run.pk).update(
         status=status, finished_at=timezone.now(), duration_ms=watch.elapsed_ms(), **outcome
     )

@@ -199,20 +199,38 @@ def test_an_expert_lists_only_the_proposals_made_to_them_with_the_request(client
 
 def test_an_expert_filters_their_inbox_by_status(client_for):
     expert = make_expert()
-    open_request, declined_request = make_request(), make_request()
+    open_request, accepted_request = make_request(), make_request()
     propose(open_request)
-    propose(declined_request)
-    services.proposal_decline(
-        proposal=proposal_of(expert, declined_request), by=expert.user, reason="Not this term."
-    )
+    propose(accepted_request)
+    services.proposal_accept(proposal=proposal_of(expert, accepted_request), by=expert.user)
     client = client_for(expert.user)
 
     proposed = client.get("/api/v1/proposals", {"status": "proposed"}).json()
-    declined = client.get("/api/v1/proposals", {"status": "declined"}).json()
+    accepted = client.get("/api/v1/proposals", {"status": "accepted"}).json()
 
     assert [row["request"]["id"] for row in proposed["results"]] == [open_request.pk]
-    assert [row["request"]["id"] for row in declined["results"]] == [declined_request.pk]
-    assert declined["results"][0]["decline_reason"] == "Not this term."
+    assert [row["request"]["id"] for row in accepted["results"]] == [accepted_request.pk]
+
+
+def test_a_declined_proposal_leaves_the_experts_inbox_and_stays_with_the_school(client_for):
+    expert = make_expert()
+    declined_request = make_request()
+    propose(declined_request)
+    proposal = proposal_of(expert, declined_request)
+    expert_client = client_for(expert.user)
+
+    answer = expert_client.post(
+        f"/api/v1/proposals/{proposal.pk}/decline", {"reason": "Not this term."}
+    )
+    inbox = expert_client.get("/api/v1/proposals", {"status": "declined"}).json()
+    senco = MembershipFactory(school=declined_request.school, role=Role.SENCO).user
+    school = client_for(senco).get(f"/api/v1/proposals/{proposal.pk}")
+
+    # The answer shows its result once; after that the request's text is no longer theirs.
+    assert (answer.status_code, answer.json()["status"]) == (200, "declined")
+    assert inbox["results"] == []
+    assert expert_client.get(f"/api/v1/proposals/{proposal.pk}").status_code == 404
+    assert school.json()["decline_reason"] == "Not this term."
 
 
 def test_an_expert_reads_a_request_proposed_to_them_but_not_others(client_for):
