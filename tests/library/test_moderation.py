@@ -8,6 +8,7 @@ import pytest
 from exchange.models import Notification
 from library.models import Resource
 from matching.selectors import local_today
+from tests.factories import SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -241,16 +242,18 @@ def test_evidence_levels_need_their_companion_field(library, client_for):
 
     evaluated = expert.post("/api/v1/resources", {**base, "evidence_level": "evaluated_in_school"})
     research = expert.post("/api/v1/resources", {**base, "evidence_level": "research_backed"})
+    # A request of the same school that nothing ties the expert to (no proposal, no session).
+    unrelated = SupportRequestFactory(school=library.request.school, status="completed")
     with_outcome = expert.post(
         "/api/v1/resources",
-        {**base, "evidence_level": "evaluated_in_school", "outcome_request": library.request.pk},
+        {**base, "evidence_level": "evaluated_in_school", "outcome_request": unrelated.pk},
     )
 
     assert evaluated.status_code == 400
     assert "outcome_request" in evaluated.json()["fields"]
     assert research.status_code == 400
     assert "citation" in research.json()["fields"]
-    # The expert does not see school A's request (no proposal): it cannot be named.
+    # The expert does not see that request: it cannot be named.
     assert with_outcome.status_code == 400
     assert "outcome_request" in with_outcome.json()["fields"]
     by_reference = expert.post(
