@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.access import caller_scope
 from accounts.models import School
 from config.schema import CONFLICT, error_response
-from exchange import access, selectors, services
+from exchange import access, pages, selectors, services
 from exchange.filters import ExpertFilter
 from exchange.models import (
     AvailabilityException,
@@ -72,6 +72,12 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet[ExpertProfile]:
         return selectors.experts_visible_to(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        # The same JSON as ExpertSerializer, from plain rows (exchange/pages.py).
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(pages.expert_rows(queryset))
+        return self.get_paginated_response(pages.experts(page))  # type: ignore[arg-type]
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         return _render_expert(request, self.get_object())

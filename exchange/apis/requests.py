@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from accounts.access import caller_scope
 from accounts.models import School
 from config.schema import CONFLICT
-from exchange import access, selectors, services
+from exchange import access, pages, selectors, services
 from exchange.filters import SupportRequestFilter
 from exchange.models import SupportRequest
 from exchange.serializers import (
@@ -54,6 +54,12 @@ class SupportRequestViewSet(
 
     def get_queryset(self) -> QuerySet[SupportRequest]:
         return selectors.support_requests_visible_to(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        # The same JSON as SupportRequestSerializer, from plain rows (exchange/pages.py).
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(pages.support_request_rows(queryset))
+        return self.get_paginated_response(pages.support_requests(page))  # type: ignore[arg-type]
 
     def _render(self, support_request: SupportRequest, **kwargs: object) -> Response:
         fresh = self.get_queryset().get(pk=support_request.pk)
