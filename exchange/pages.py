@@ -184,6 +184,11 @@ def experts(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         .order_by("id")
         .values_list("expert_id", "need__code", "topic__slug", "level")
     )
+    credential_rows = (
+        Credential.objects.filter(expert_id__in=ids)
+        .order_by("id")
+        .values_list("expert_id", "id", "kind", "title", "awarded_on", "status", "verified_at")
+    )
     credentials = _grouped(
         (
             expert_id,
@@ -196,11 +201,7 @@ def experts(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "verified_at": _dt(verified_at),
             },
         )
-        for expert_id, pk, kind, title, awarded_on, status, verified_at in Credential.objects.filter(
-            expert_id__in=ids
-        )
-        .order_by("id")
-        .values_list("expert_id", "id", "kind", "title", "awarded_on", "status", "verified_at")
+        for expert_id, pk, kind, title, awarded_on, status, verified_at in credential_rows
     )
     today = timezone.localdate()
     page = []
