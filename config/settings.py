@@ -254,6 +254,8 @@ REST_FRAMEWORK = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=25)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+# An unfiltered list of a bigger table reports PostgreSQL's row estimate as its count.
+API_EXACT_COUNT_LIMIT = env.int("API_EXACT_COUNT_LIMIT", default=100_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Expertise Exchange API",

@@ -11,12 +11,12 @@ give the same JSON for the same rows (``tests/api/test_list_pages.py``).
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from exchange.constants import accepts_work
 from exchange.models import (
@@ -29,13 +29,18 @@ from exchange.models import (
     SupportRequest,
 )
 
-# DRF's formatting (time zone, `Z`, TIME_FORMAT), applied to single values.
-_datetime = serializers.DateTimeField().to_representation
-_time = serializers.TimeField().to_representation
+
+def datetime_text(value: datetime | None) -> str | None:
+    """DRF's ``DateTimeField`` output (ISO 8601 in the current time zone, ``Z`` for UTC)
+    without a field instance and its per-value lookups."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _dt(value: Any) -> str | None:
-    return None if value is None else _datetime(value)
+def _time(value: time) -> str:
+    return value.strftime(api_settings.TIME_FORMAT)
 
 
 def _day(value: date | None) -> str | None:
@@ -132,10 +137,10 @@ def support_requests(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "video_acceptable": row["video_acceptable"],
             "preferred_windows": windows.get(row["id"], []),
             "status": row["status"],
-            "status_changed_at": _dt(row["status_changed_at"]),
-            "submitted_at": _dt(row["submitted_at"]),
-            "created_at": _dt(row["created_at"]),
-            "updated_at": _dt(row["updated_at"]),
+            "status_changed_at": datetime_text(row["status_changed_at"]),
+            "submitted_at": datetime_text(row["submitted_at"]),
+            "created_at": datetime_text(row["created_at"]),
+            "updated_at": datetime_text(row["updated_at"]),
         }
         for row in rows
     ]
@@ -198,7 +203,7 @@ def experts(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "title": title,
                 "awarded_on": _day(awarded_on),
                 "status": status,
-                "verified_at": _dt(verified_at),
+                "verified_at": datetime_text(verified_at),
             },
         )
         for expert_id, pk, kind, title, awarded_on, status, verified_at in credential_rows

@@ -14,7 +14,7 @@ from accounts.access import caller_scope
 from config.filtering import IdFilter
 from config.schema import CONFLICT
 from exchange import selectors as exchange_selectors
-from matching import access, selectors, services
+from matching import access, pages, selectors, services
 from matching.enums import ProposalStatus
 from matching.models import MatchingRun, Proposal, UnmatchedRequest
 from matching.serializers import (
@@ -52,6 +52,13 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[Proposal]:
         return selectors.proposals_visible_to(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        # The same JSON as ProposalSerializer, from plain rows (matching/pages.py).
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = pages.proposal_rows(queryset)
+        page = self.paginator.paginate_rows(queryset, rows, request, view=self)  # type: ignore[union-attr]
+        return self.get_paginated_response(pages.proposals(page))  # type: ignore[arg-type]
 
     def _own_proposal(self) -> Proposal:
         proposal = self.get_object()
@@ -104,13 +111,18 @@ class RequestProposalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Proposal]:
+        visible = exchange_selectors.support_requests_visible_to(user=self.request.user)
         support_request = get_object_or_404(
-            exchange_selectors.support_requests_visible_to(user=self.request.user),
+            visible.select_related(None).prefetch_related(None).only("pk"),
             pk=self.kwargs["request_pk"],
         )
         return selectors.proposals_of_request(
             support_request=support_request, user=self.request.user
         ).order_by("rank", "id")
+
+    def list(self, request: Request, request_pk: str) -> Response:
+        # The same JSON as ProposalSerializer, from plain rows (matching/pages.py).
+        return Response(pages.proposals(list(pages.proposal_rows(self.get_queryset()))))
 
 
 @extend_schema_view(

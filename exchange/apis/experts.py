@@ -76,7 +76,8 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def list(self, request: Request) -> Response:
         # The same JSON as ExpertSerializer, from plain rows (exchange/pages.py).
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(pages.expert_rows(queryset))
+        rows = pages.expert_rows(queryset)
+        page = self.paginator.paginate_rows(queryset, rows, request, view=self)  # type: ignore[union-attr]
         return self.get_paginated_response(pages.experts(page))  # type: ignore[arg-type]
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:

@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -58,12 +59,18 @@ class SupportRequestViewSet(
     def list(self, request: Request) -> Response:
         # The same JSON as SupportRequestSerializer, from plain rows (exchange/pages.py).
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(pages.support_request_rows(queryset))
+        rows = pages.support_request_rows(queryset)
+        page = self.paginator.paginate_rows(queryset, rows, request, view=self)  # type: ignore[union-attr]
         return self.get_paginated_response(pages.support_requests(page))  # type: ignore[arg-type]
 
+    def retrieve(self, request: Request, pk: str) -> Response:
+        # As get_object (the filters apply, a bad id is a 404), read as one plain row.
+        rows = pages.support_request_rows(self.filter_queryset(self.get_queryset()))
+        return Response(pages.support_requests([get_object_or_404(rows, pk=pk)])[0])
+
     def _render(self, support_request: SupportRequest, **kwargs: object) -> Response:
-        fresh = self.get_queryset().get(pk=support_request.pk)
-        return Response(SupportRequestSerializer(fresh).data, **kwargs)  # type: ignore[arg-type]
+        rows = pages.support_request_rows(self.get_queryset())
+        return Response(pages.support_requests([rows.get(pk=support_request.pk)])[0], **kwargs)  # type: ignore[arg-type]
 
     def _editable(self) -> SupportRequest:
         support_request = self.get_object()

@@ -10,6 +10,8 @@ from exchange import selectors
 from exchange.filters import experts_by_distance
 from exchange.models import Credential, ExpertProfile, SupportRequest
 from exchange.serializers import ExpertSerializer, SupportRequestSerializer
+from matching.models import MatchingPolicy, Proposal
+from matching.serializers import ProposalSerializer
 from tests.api.test_exchange_lists import make_expert, make_request
 from tests.factories import SchoolFactory, UserFactory
 
@@ -65,3 +67,43 @@ def test_the_expert_directory_is_the_serializers_json(client_for, near):
     assert body["count"] == 3
     assert body["results"] == expected
     assert any(row["distance_km"] is not None for row in body["results"]) == near
+
+
+def test_proposal_lists_are_the_serializers_json(client_for, admin_user):
+    senco = UserFactory()
+    support_request = make_request(0, senco)
+    now = timezone.now()
+    for rank in (2, 1):
+        Proposal.objects.create(
+            request=support_request,
+            expert=make_expert(rank),
+            policy=MatchingPolicy.objects.get(is_active=True),
+            rank=rank,
+            score=71.5,
+            summary="Close, and knows ASD.",
+            breakdown=[
+                {
+                    "criterion": "distance",
+                    "label": "Distance",
+                    "weight": 20,
+                    "value": 1,  # stored as an int: served as a float
+                    "points": 20,
+                    "explanation": "3.1 km away",
+                }
+            ],
+            delivery_format="video_call",
+            distance_km=3.1 if rank == 1 else None,
+            expires_at=now + timedelta(days=14),
+            remind_at=now + timedelta(days=10),
+        )
+    proposals = Proposal.objects.filter(request=support_request)
+    client = client_for(admin_user)
+
+    listed = client.get(f"/api/v1/requests/{support_request.pk}/proposals").json()
+    inbox = client.get("/api/v1/proposals").json()
+
+    assert listed == ProposalSerializer(proposals.order_by("rank", "id"), many=True).data
+    assert [item["rank"] for item in listed] == [1, 2]
+    assert inbox["results"] == ProposalSerializer(
+        proposals.order_by("-created_at", "-id"), many=True
+    ).data
