@@ -47,7 +47,7 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
+def grouped(rows: Iterable[tuple[int, Any]]) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = defaultdict(list)
     for key, value in rows:
         grouped[key].append(value)
@@ -94,17 +94,17 @@ def support_requests(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
     if not ids:
         return []
-    needs = _grouped(
+    needs = grouped(
         SupportRequest.needs.through.objects.filter(supportrequest_id__in=ids)
         .order_by("need__position", "need__code")
         .values_list("supportrequest_id", "need__code")
     )
-    topics = _grouped(
+    topics = grouped(
         SupportRequest.topics.through.objects.filter(supportrequest_id__in=ids)
         .order_by("topic__name", "topic_id")
         .values_list("supportrequest_id", "topic__slug")
     )
-    windows = _grouped(
+    windows = grouped(
         (request_id, {"date": day.isoformat(), "start_time": _time(start), "end_time": _time(end)})
         for request_id, day, start, end in PreferredWindow.objects.filter(request_id__in=ids)
         .order_by("date", "start_time", "id")
@@ -183,7 +183,7 @@ def experts(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
     if not ids:
         return []
-    specialisms = _grouped(
+    specialisms = grouped(
         (expert_id, {"need": need, "topic": topic, "level": level})
         for expert_id, need, topic, level in Specialism.objects.filter(expert_id__in=ids)
         .order_by("id")
@@ -194,7 +194,7 @@ def experts(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         .order_by("id")
         .values_list("expert_id", "id", "kind", "title", "awarded_on", "status", "verified_at")
     )
-    credentials = _grouped(
+    credentials = grouped(
         (
             expert_id,
             {

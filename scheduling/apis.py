@@ -21,7 +21,7 @@ from config.schema import CONFLICT, error_response
 from exchange import selectors as exchange_selectors
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
 from exchange.serializers import SupportRequestSerializer, TransitionInputSerializer
-from scheduling import access, ics, selectors, services
+from scheduling import access, ics, pages, selectors, services
 from scheduling.enums import SessionStatus
 from scheduling.models import Session, SessionChange
 from scheduling.serializers import (
@@ -100,6 +100,14 @@ class SessionViewSet(
         return selectors.sessions_visible_to(user=self.request.user).prefetch_related(
             Prefetch("changes", queryset=SessionChange.objects.order_by("changed_at", "id"))
         )
+
+    def list(self, request: Request) -> Response:
+        # The same JSON as SessionSerializer, from plain rows (scheduling/pages.py).
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = pages.session_rows(queryset)
+        page = self.paginator.paginate_rows(queryset, rows, request, view=self)  # type: ignore[union-attr]
+        scope = caller_scope(user=request.user)
+        return self.get_paginated_response(pages.sessions(page, scope))  # type: ignore[arg-type]
 
     def _render(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
         session = self.get_queryset().get(pk=session.pk)
