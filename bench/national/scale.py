@@ -25,7 +25,7 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 def report_scale(rows: list[dict[str, Any]]) -> bool:
     out()
     out("== the round at growing scale (each instance built afresh; the round in its own process)")
-    head = f"  {'requests × experts':<20}{'pairs':>10}{'matched':>9}"
+    head = f"  {'requests × experts':<20}{'pairs':>10}{'matched':>9}{'objective':>12}"
     head += f"{'load':>7}{'cand.':>7}{'solve':>7}{'write':>7}{'round s':>9}{'peak MB':>9}  goal"
     out(head)
     met = True
@@ -44,7 +44,8 @@ def report_scale(rows: list[dict[str, Any]]) -> bool:
         )
         out(
             f"  {r['n_requests']:>7,} × {r['n_experts']:<10,}{r['candidate_pairs']:>10,}"
-            f"{r['matched']:>9,}{stages}{r['wall_s']:>9.2f}{r['peak_rss_mb']:>9.0f}  {verdict}"
+            f"{r['matched']:>9,}{r['objective_value']:>12,}{stages}"
+            f"{r['wall_s']:>9.2f}{r['peak_rss_mb']:>9.0f}  {verdict}"
         )
     out("  (stage times in seconds, the round's own timings; peak RSS of the round's process)")
     return met

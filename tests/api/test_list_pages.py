@@ -104,6 +104,7 @@ def test_proposal_lists_are_the_serializers_json(client_for, admin_user):
 
     assert listed == ProposalSerializer(proposals.order_by("rank", "id"), many=True).data
     assert [item["rank"] for item in listed] == [1, 2]
-    assert inbox["results"] == ProposalSerializer(
-        proposals.order_by("-created_at", "-id"), many=True
-    ).data
+    assert (
+        inbox["results"]
+        == ProposalSerializer(proposals.order_by("-created_at", "-id"), many=True).data
+    )
