@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
+from config.pagination import RowsListMixin
 from config.schema import CONFLICT
 from exchange import selectors as exchange_selectors
 from matching import access, pages, selectors, services
@@ -44,7 +45,9 @@ class ProposalFilter(filters.FilterSet):
     ),
     retrieve=extend_schema(summary="Retrieve a proposal with its explanation"),
 )
-class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProposalViewSet(
+    RowsListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilter
     ordering_fields = ["created_at", "score", "expires_at"]
@@ -53,12 +56,9 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self) -> QuerySet[Proposal]:
         return selectors.proposals_visible_to(user=self.request.user)
 
-    def list(self, request: Request) -> Response:
-        # The same JSON as ProposalSerializer, from plain rows (matching/pages.py).
-        queryset = self.filter_queryset(self.get_queryset())
-        rows = pages.proposal_rows(queryset)
-        page = self.paginator.paginate_rows(queryset, rows, request, view=self)  # type: ignore[union-attr]
-        return self.get_paginated_response(pages.proposals(page))  # type: ignore[arg-type]
+    # The inbox's JSON from plain rows (matching/pages.py).
+    list_rows = staticmethod(pages.proposal_rows)
+    render_rows = staticmethod(pages.proposals)
 
     def _own_proposal(self) -> Proposal:
         proposal = self.get_object()

@@ -1,4 +1,5 @@
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import django_filters
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
+from config.pagination import RowsListMixin
 from config.schema import CONFLICT, error_response
 from exchange import selectors as exchange_selectors
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
@@ -86,6 +88,7 @@ class SessionFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="Retrieve a session with its history"),
 )
 class SessionViewSet(
+    RowsListMixin,
     CallerScopeContextMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -101,13 +104,11 @@ class SessionViewSet(
             Prefetch("changes", queryset=SessionChange.objects.order_by("changed_at", "id"))
         )
 
-    def list(self, request: Request) -> Response:
-        # The same JSON as SessionSerializer, from plain rows (scheduling/pages.py).
-        queryset = self.filter_queryset(self.get_queryset())
-        rows = pages.session_rows(queryset)
-        page = self.paginator.paginate_rows(queryset, rows, request, view=self)  # type: ignore[union-attr]
-        scope = caller_scope(user=request.user)
-        return self.get_paginated_response(pages.sessions(page, scope))  # type: ignore[arg-type]
+    # The list's JSON from plain rows (scheduling/pages.py).
+    list_rows = staticmethod(pages.session_rows)
+
+    def render_rows(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        return pages.sessions(rows, caller_scope(user=self.request.user))
 
     def _render(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
         session = self.get_queryset().get(pk=session.pk)

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from accounts.access import caller_scope
 from accounts.models import School
+from config.pagination import RowsListMixin
 from config.schema import CONFLICT
 from exchange import access, pages, selectors, services
 from exchange.filters import SupportRequestFilter
@@ -41,6 +42,7 @@ from exchange.serializers import (
     destroy=extend_schema(summary="Delete a draft request", responses={204: None, **CONFLICT}),
 )
 class SupportRequestViewSet(
+    RowsListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -56,12 +58,9 @@ class SupportRequestViewSet(
     def get_queryset(self) -> QuerySet[SupportRequest]:
         return selectors.support_requests_visible_to(user=self.request.user)
 
-    def list(self, request: Request) -> Response:
-        # The same JSON as SupportRequestSerializer, from plain rows (exchange/pages.py).
-        queryset = self.filter_queryset(self.get_queryset())
-        rows = pages.support_request_rows(queryset)
-        page = self.paginator.paginate_rows(queryset, rows, request, view=self)  # type: ignore[union-attr]
-        return self.get_paginated_response(pages.support_requests(page))  # type: ignore[arg-type]
+    # The list's JSON from plain rows (exchange/pages.py).
+    list_rows = staticmethod(pages.support_request_rows)
+    render_rows = staticmethod(pages.support_requests)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         # As get_object (the filters apply, a bad id is a 404), read as one plain row.
