@@ -28,8 +28,9 @@ from bench.web import dataset, load
 
 DEFAULT_URL = "postgres://exchange:exchange@127.0.0.1:54330/exchange_api_bench"
 
+# The drafts it raises are deleted before and after each run (bench/web/dataset.py).
 CREATE_BODY = {
-    "title": "Sensory regulation for a Year 4 class",
+    "title": "Bench: sensory regulation for a Year 4 class",
     "scope": "class",
     "needs": ["ASD", "SLCN"],
     "primary_need": "ASD",
@@ -125,6 +126,7 @@ def main(argv: list[str]) -> int:
         out(f"Building {n_requests:,} requests × {n_experts:,} experts (bench/matching.py) …")
         dataset.build_instance(url, n_requests, n_experts)
     dataset.setup_django(url)
+    dataset.remove_created(CREATE_BODY["title"])
     callers = dataset.prepare_callers()
     chosen = endpoints(callers)
     if args.only:
@@ -164,6 +166,7 @@ def main(argv: list[str]) -> int:
                 f"  {endpoint.name}: same page; API {a.requests_per_s:.0f}/s, "
                 f"baseline {b.requests_per_s:.0f}/s"
             )
+    dataset.remove_created(CREATE_BODY["title"])
     report(rows, args, n_requests, n_experts)
     for problem in problems:
         out(f"PROBLEM: {problem}")
