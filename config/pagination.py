@@ -104,7 +104,6 @@ class StandardPagination(PageNumberPagination):
 # on the queryset, not on the rows. (A comment, not a docstring: drf-spectacular would
 # publish a view's first docstring as its operations' description.)
 class RowsListMixin:
-
     def list_rows(self, queryset: QuerySet) -> QuerySet:
         raise NotImplementedError
 
