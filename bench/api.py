@@ -137,6 +137,7 @@ def main(argv: list[str]) -> int:
         "DATABASE_URL": url,
         "BENCH_DSN": dataset.dsn(url),
         "DEBUG": "false",
+        "GIL_SWITCH_INTERVAL_MS": os.environ.get("GIL_SWITCH_INTERVAL_MS", "0.5"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "THROTTLE_USER": "100000000/min",
         "THROTTLE_ANON": "100000000/min",
