@@ -1,7 +1,6 @@
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from knox.auth import TokenAuthentication
 from rest_framework import mixins, status, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
@@ -10,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.authentication import TokenAuthentication
 from accounts.filters import SchoolFilter, SchoolSearchFilter
 from accounts.models import School, Trust
 from accounts.serializers import (

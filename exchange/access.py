@@ -27,7 +27,7 @@ Support requests
 Notifications: their own user only.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from accounts.access import CallerScope
 from accounts.enums import Role
@@ -101,24 +101,26 @@ def request_visibility(scope: CallerScope) -> Q:
     it by an open or accepted proposal or by a session that is not cancelled."""
     if scope.is_admin:
         return Q()
+    # One id subquery, a UNION of indexed arms: an OR of the arms, with the proposals and
+    # sessions as correlated EXISTS, scans every request instead.
+    own = SupportRequest.objects.filter(school_id__in=schools_acted_for(scope))
+    trusts = SupportRequest.objects.filter(school__trust_id__in=scope.trust_ids)
     # Matching's proposals and scheduling's sessions, read through their reverse relations:
     # those apps build on the exchange, so the exchange names their tables only by relation.
     # Each condition is one filter() call, so status and expert are of the same row.
-    proposed_to_caller = Exists(
-        SupportRequest.objects.filter(
-            pk=OuterRef("pk"),
-            proposals__expert__user_id=scope.user.pk,
-            proposals__status__in=TYING_PROPOSAL_STATUSES,
-        )
+    proposed_to_caller = SupportRequest.objects.filter(
+        proposals__expert__user_id=scope.user.pk,
+        proposals__status__in=TYING_PROPOSAL_STATUSES,
     )
-    in_session_with_caller = Exists(
-        SupportRequest.objects.filter(
-            pk=OuterRef("pk"),
-            sessions__expert__user_id=scope.user.pk,
-            sessions__status__in=TYING_SESSION_STATUSES,
-        )
+    in_session_with_caller = SupportRequest.objects.filter(
+        sessions__expert__user_id=scope.user.pk,
+        sessions__status__in=TYING_SESSION_STATUSES,
     )
-    return request_readers(scope) | Q(proposed_to_caller) | Q(in_session_with_caller)
+    arms = [
+        arm.order_by().values("pk")
+        for arm in (own, trusts, proposed_to_caller, in_session_with_caller)
+    ]
+    return Q(pk__in=arms[0].union(*arms[1:]))
 
 
 def acts_for_school(scope: CallerScope, school_id: int) -> bool:

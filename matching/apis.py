@@ -12,9 +12,10 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
+from config.pagination import RowsListMixin
 from config.schema import CONFLICT
 from exchange import selectors as exchange_selectors
-from matching import access, selectors, services
+from matching import access, pages, selectors, services
 from matching.enums import ProposalStatus
 from matching.models import MatchingRun, Proposal, UnmatchedRequest
 from matching.serializers import (
@@ -44,7 +45,9 @@ class ProposalFilter(filters.FilterSet):
     ),
     retrieve=extend_schema(summary="Retrieve a proposal with its explanation"),
 )
-class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProposalViewSet(
+    RowsListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ProposalSerializer
     filterset_class = ProposalFilter
     ordering_fields = ["created_at", "score", "expires_at"]
@@ -53,6 +56,10 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self) -> QuerySet[Proposal]:
         answering = self.action in {"accept", "decline"}
         return selectors.proposals_visible_to(user=self.request.user, answering=answering)
+
+    # The inbox's JSON from plain rows (matching/pages.py).
+    list_rows = staticmethod(pages.proposal_rows)
+    render_rows = staticmethod(pages.proposals)
 
     def _own_proposal(self) -> Proposal:
         proposal = self.get_object()
@@ -105,13 +112,18 @@ class RequestProposalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Proposal]:
+        visible = exchange_selectors.support_requests_visible_to(user=self.request.user)
         support_request = get_object_or_404(
-            exchange_selectors.support_requests_visible_to(user=self.request.user),
+            visible.select_related(None).prefetch_related(None).only("pk"),
             pk=self.kwargs["request_pk"],
         )
         return selectors.proposals_of_request(
             support_request=support_request, user=self.request.user
         ).order_by("rank", "id")
+
+    def list(self, request: Request, request_pk: str) -> Response:
+        # The same JSON as ProposalSerializer, from plain rows (matching/pages.py).
+        return Response(pages.proposals(list(pages.proposal_rows(self.get_queryset()))))
 
 
 @extend_schema_view(

@@ -41,3 +41,9 @@ def sees_session_people(scope: CallerScope, session: Session) -> bool:
     """People's names and addresses, the video link and the reasons for changes are for
     the session's two sides (and admins)."""
     return is_party(scope, session)
+
+
+def sees_people_of(scope: CallerScope, *, expert_user_id: int, school_id: int) -> bool:
+    """``sees_session_people`` for a session read as a row: its expert's user and its
+    request's school."""
+    return expert_user_id == scope.user.pk or acts_for_school(scope, school_id)

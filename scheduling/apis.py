@@ -1,4 +1,5 @@
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import django_filters
@@ -17,11 +18,12 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
+from config.pagination import RowsListMixin
 from config.schema import CONFLICT, error_response
 from exchange import selectors as exchange_selectors
 from exchange.apis import SupportRequestViewSet as ExchangeSupportRequestViewSet
 from exchange.serializers import SupportRequestSerializer, TransitionInputSerializer
-from scheduling import access, ics, selectors, services
+from scheduling import access, ics, pages, selectors, services
 from scheduling.enums import SessionStatus
 from scheduling.models import Session, SessionChange
 from scheduling.serializers import (
@@ -86,6 +88,7 @@ class SessionFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="Retrieve a session with its history"),
 )
 class SessionViewSet(
+    RowsListMixin,
     CallerScopeContextMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -100,6 +103,12 @@ class SessionViewSet(
         return selectors.sessions_visible_to(user=self.request.user).prefetch_related(
             Prefetch("changes", queryset=SessionChange.objects.order_by("changed_at", "id"))
         )
+
+    # The list's JSON from plain rows (scheduling/pages.py).
+    list_rows = staticmethod(pages.session_rows)
+
+    def render_rows(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        return pages.sessions(rows, caller_scope(user=self.request.user))
 
     def _render(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
         session = self.get_queryset().get(pk=session.pk)

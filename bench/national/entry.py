@@ -21,8 +21,10 @@ from bench.national.database import (
 from bench.national.england import out
 from bench.national.exact import check_small
 from bench.national.limits import DEFAULT_DATABASE_URL, ROOT, SCRIPT
-from bench.national.report import report
+from bench.national.report import report, report_machine
 from bench.national.rounds import run_round
+from bench.national.scale import add_arguments as add_scale_arguments
+from bench.national.scale import parse_sizes, report_scale
 from bench.national.stage_build import stage_build
 
 
@@ -49,7 +51,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--profile", action="store_true", help="Run the round under cProfile.")
     parser.add_argument("--no-national", action="store_true", help="Only the small checks.")
-    parser.add_argument("--stage", choices=["build", "analyse"], help=argparse.SUPPRESS)
+    add_scale_arguments(parser)
+    parser.add_argument("--stage", choices=["build", "analyse", "round"], help=argparse.SUPPRESS)
     parser.add_argument("--results", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -82,9 +85,12 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("MAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 
     if args.stage:
-        result = stage_build(args) if args.stage == "build" else stage_analyse(args)
+        stages = {"build": stage_build, "analyse": stage_analyse, "round": stage_round}
+        result = stages[args.stage](args)
         Path(args.results).write_text(json.dumps(result, default=str))
         return 0
+    if args.scale:
+        return run_scale(args, url)
 
     build = analysis = round_ = small = None
     database = "no database"
@@ -104,6 +110,28 @@ def main(argv: list[str]) -> int:
         small = check_small(args.small_instances, args.seed)
     sound = report(args, build, analysis, round_, small, database)
     return 0 if sound else 1
+
+
+def stage_round(args: argparse.Namespace) -> dict[str, Any]:
+    setup_django()
+    return run_round(args.profile)
+
+
+def run_scale(args: argparse.Namespace, url: str) -> int:
+    """Builds each size afresh and runs its round in a fresh interpreter: no analysis (the
+    default run checks the objective against the exact optimum), only the round."""
+    rows = []
+    for n_requests, n_experts in parse_sizes(args.scale):
+        recreate_database(url)
+        out(f"Building {n_requests:,} requests × {n_experts:,} experts and running the round …")
+        sized = ["--requests", str(n_requests), "--experts", str(n_experts)]
+        sized += ["--seed", str(args.seed)]
+        run_stage("build", sized)
+        rows.append({"n_requests": n_requests, "n_experts": n_experts, **run_stage("round", sized)})
+    setup_django()
+    report_machine(database_description())
+    report_scale(rows)
+    return 0
 
 
 if __name__ == "__main__":

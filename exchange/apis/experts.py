@@ -15,8 +15,9 @@ from rest_framework.response import Response
 
 from accounts.access import caller_scope
 from accounts.models import School
+from config.pagination import RowsListMixin
 from config.schema import CONFLICT, error_response
-from exchange import access, selectors, services
+from exchange import access, pages, selectors, services
 from exchange.filters import ExpertFilter
 from exchange.models import (
     AvailabilityException,
@@ -63,7 +64,9 @@ def _render_expert(request: Request, expert: ExpertProfile, **kwargs: object) ->
         responses=ExpertSerializer,
     ),
 )
-class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExpertViewSet(
+    RowsListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ExpertSerializer
     filterset_class = ExpertFilter
     search_fields = ["bio", "school__name"]
@@ -72,6 +75,10 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> QuerySet[ExpertProfile]:
         return selectors.experts_visible_to(user=self.request.user)
+
+    # The directory's JSON from plain rows (exchange/pages.py).
+    list_rows = staticmethod(pages.expert_rows)
+    render_rows = staticmethod(pages.experts)
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         return _render_expert(request, self.get_object())

@@ -11,13 +11,15 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import caller_scope
 from accounts.models import School
+from config.pagination import RowsListMixin
 from config.schema import CONFLICT
-from exchange import access, selectors, services
+from exchange import access, pages, selectors, services
 from exchange.filters import SupportRequestFilter
 from exchange.models import SupportRequest
 from exchange.serializers import (
@@ -40,6 +42,7 @@ from exchange.serializers import (
     destroy=extend_schema(summary="Delete a draft request", responses={204: None, **CONFLICT}),
 )
 class SupportRequestViewSet(
+    RowsListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -55,9 +58,18 @@ class SupportRequestViewSet(
     def get_queryset(self) -> QuerySet[SupportRequest]:
         return selectors.support_requests_visible_to(user=self.request.user)
 
+    # The list's JSON from plain rows (exchange/pages.py).
+    list_rows = staticmethod(pages.support_request_rows)
+    render_rows = staticmethod(pages.support_requests)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        # As get_object (the filters apply, a bad id is a 404), read as one plain row.
+        rows = pages.support_request_rows(self.filter_queryset(self.get_queryset()))
+        return Response(pages.support_requests([get_object_or_404(rows, pk=pk)])[0])
+
     def _render(self, support_request: SupportRequest, **kwargs: object) -> Response:
-        fresh = self.get_queryset().get(pk=support_request.pk)
-        return Response(SupportRequestSerializer(fresh).data, **kwargs)  # type: ignore[arg-type]
+        rows = pages.support_request_rows(self.get_queryset())
+        return Response(pages.support_requests([rows.get(pk=support_request.pk)])[0], **kwargs)  # type: ignore[arg-type]
 
     def _editable(self) -> SupportRequest:
         support_request = self.get_object()
