@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "exchange",
     "matching",
     "scheduling",
+    "knowledge",
     "demo",
 ]
 
@@ -180,6 +181,8 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders are rows in the database that beat picks up, not long Celery ETAs.
     "send-reminders": {"task": "scheduling.send_reminders", "schedule": 60.0},
     "lapse-offers": {"task": "scheduling.lapse_offers", "schedule": 15 * 60.0},
+    # Feedback and outcome-review reminders: each is a unique row, sent once.
+    "knowledge-reminders": {"task": "knowledge.send_reminders", "schedule": 60 * 60.0},
 }
 
 # --- Scheduling -----------------------------------------------------------------------------
@@ -195,6 +198,18 @@ SCHEDULING = {
     # Offered slots the school has not confirmed are released after this many days.
     "OFFER_HOLD_DAYS": env.int("SESSION_OFFER_HOLD_DAYS", default=5),
     "SLOTS_OFFERED": env.int("SESSION_SLOTS_OFFERED", default=3),
+}
+
+# --- Knowledge: feedback and outcomes ------------------------------------------------------
+KNOWLEDGE = {
+    # A participant may change their feedback for this many days after giving it.
+    "FEEDBACK_EDIT_DAYS": env.int("FEEDBACK_EDIT_DAYS", default=7),
+    # Participants who have not answered are reminded this many school days after the
+    # session (once each).
+    "FEEDBACK_REMINDER_SCHOOL_DAYS": (3, 10),
+    # The outcome review is due this many school weeks (five school days each) after the
+    # request's last session.
+    "REVIEW_AFTER_SCHOOL_WEEKS": env.int("OUTCOME_REVIEW_SCHOOL_WEEKS", default=6),
 }
 
 # --- Auth -----------------------------------------------------------------------------------

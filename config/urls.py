@@ -6,6 +6,7 @@ from accounts import apis as accounts_apis
 from config import health
 from config.routers import Router
 from exchange import apis as exchange_apis
+from knowledge import apis as knowledge_apis
 from matching import apis as matching_apis
 from scheduling import apis as scheduling_apis
 
@@ -41,8 +42,25 @@ router.register(
     scheduling_apis.SlotOfferViewSet,
     basename="request-slot-offer",
 )
+router.register(
+    r"requests/(?P<request_pk>\d+)/goals",
+    knowledge_apis.RequestGoalViewSet,
+    basename="request-goal",
+)
+router.register(
+    r"requests/(?P<request_pk>\d+)/confidence",
+    knowledge_apis.RequestConfidenceViewSet,
+    basename="request-confidence",
+)
+router.register(
+    r"requests/(?P<request_pk>\d+)/review",
+    knowledge_apis.RequestReviewViewSet,
+    basename="request-review",
+)
 router.register("proposals", matching_apis.ProposalViewSet, basename="proposal")
 router.register("sessions", scheduling_apis.SessionViewSet, basename="session")
+router.register("feedback", knowledge_apis.FeedbackViewSet, basename="feedback")
+router.register("reviews", knowledge_apis.ReviewViewSet, basename="review")
 router.register("notifications", exchange_apis.NotificationViewSet, basename="notification")
 router.register("matching-runs", matching_apis.MatchingRunViewSet, basename="matching-run")
 router.register(

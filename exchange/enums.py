@@ -129,3 +129,5 @@ class NotificationKind(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", "Session cancelled"
     REMINDER_24H = "reminder_24h", "Reminder: 24 hours before"
     REMINDER_1H = "reminder_1h", "Reminder: 1 hour before"
+    FEEDBACK_REMINDER = "feedback_reminder", "Reminder: feedback on a session"
+    REVIEW_REMINDER = "review_reminder", "Reminder: an outcome review is due"
