@@ -23,7 +23,10 @@ class Command(BaseCommand):
             f"Sample schools: {schools.created} created, {schools.updated} updated, "
             f"{schools.unchanged} unchanged, {schools.rejected} rejected."
         )
-        self.stdout.write(f"Experts: {result.experts}. Support requests: {result.requests}.")
+        self.stdout.write(
+            f"Experts: {result.experts}. Support requests: {result.requests}. "
+            f"Held sessions with feedback: {result.past_sessions}."
+        )
         self.stdout.write(f"Demo users (password for new ones: {password}):")
         for user in result.users:
             self.stdout.write(f"  {user.email:<30} {user.role:<18} {user.where}")
