@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.enums import Role
-from accounts.models import Membership, User
+from accounts.models import School, User
 from exchange import services as exchange
 from exchange.enums import EducationPhase
 from exchange.models import Need, Topic
@@ -125,7 +125,7 @@ def past_work_seed(*, schools_of: list[User]) -> int:
 
 
 def _play(case: PastCase, senco: User) -> bool:
-    school = Membership.objects.get(user=senco, role=Role.SENCO).school
+    school = School.objects.get(memberships__user=senco, memberships__role=Role.SENCO)
     need = Need.objects.get(code=case.need)
     request = exchange.support_request_create(
         school=school,
