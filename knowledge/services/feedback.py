@@ -12,6 +12,7 @@ from accounts.models import User
 from config.errors import ApplicationError, ConflictError
 from knowledge.enums import Side
 from knowledge.models import Feedback, SessionReport
+from knowledge.services.text import refuse_pupil_identifiers
 from knowledge.services.track_records import experts_lock, track_record_refresh
 from scheduling.enums import SessionStatus
 from scheduling.models import Session
@@ -55,6 +56,7 @@ def feedback_give(
     carries their report (what was covered, the next steps); the school's updates the
     expert's track record in the same transaction. ``side`` is the caller's, decided by
     ``knowledge.access.feedback_side``."""
+    refuse_pupil_identifiers({"comments": comments, "covered": covered, "next_steps": next_steps})
     with transaction.atomic():
         experts_lock([session.expert_id])
         session = Session.objects.select_related("request", "expert").get(pk=session.pk)
@@ -95,6 +97,7 @@ def feedback_give(
 def feedback_update(*, feedback: Feedback, **changes: Any) -> Feedback:
     """Changes the author's feedback (and, the expert's, their report) within
     ``FEEDBACK_EDIT_DAYS`` of giving it; after that 409 ``edit_window_closed``."""
+    refuse_pupil_identifiers(changes)
     with transaction.atomic():
         experts_lock([feedback.session.expert_id])
         feedback = (

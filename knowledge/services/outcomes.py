@@ -21,6 +21,7 @@ from knowledge.models import (
     OutcomeReview,
     StaffConfidence,
 )
+from knowledge.services.text import refuse_pupil_identifiers
 from knowledge.services.track_records import experts_lock, track_record_refresh
 from scheduling.enums import SessionStatus
 from scheduling.models import Session
@@ -53,6 +54,7 @@ def _before_first_session(support_request: SupportRequest, what: str) -> None:
 def goal_create(*, support_request: SupportRequest, by: User, **fields: Any) -> Goal:
     """Adds a goal (at most three: the request's row lock serialises writers, and the
     database's unique position 1–3 is the backstop)."""
+    refuse_pupil_identifiers(fields)
     with transaction.atomic():
         support_request = _lock_request(support_request)
         _before_first_session(support_request, "Goals")
@@ -75,6 +77,7 @@ def goal_create(*, support_request: SupportRequest, by: User, **fields: Any) -> 
 
 
 def goal_update(*, goal: Goal, **fields: Any) -> Goal:
+    refuse_pupil_identifiers(fields)
     with transaction.atomic():
         _before_first_session(_lock_request(goal.request), "Goals")
         for name in GOAL_FIELDS:
@@ -135,6 +138,7 @@ def review_record(
     goal id → level), the GAS T-score, confidence after (and before, the staff's mean),
     and what changed. Once per request (409 ``already_reviewed``), after a session was held
     (409 ``no_session_held``); the experts' track records are updated in the transaction."""
+    refuse_pupil_identifiers({"practice_change": practice_change})
     with transaction.atomic():
         support_request = _lock_request(support_request)
         _review_open(support_request)
@@ -179,6 +183,7 @@ def review_record(
 def review_skip(*, support_request: SupportRequest, by: User, reason: str) -> OutcomeReview:
     """Skips the review, with a reason (the school closed, the pupil left…): no reminder
     follows, and no T-score is counted."""
+    refuse_pupil_identifiers({"reason": reason})
     with transaction.atomic():
         support_request = _lock_request(support_request)
         if OutcomeReview.objects.filter(request=support_request).exists():

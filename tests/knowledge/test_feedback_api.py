@@ -175,3 +175,15 @@ def test_the_feedback_list_runs_a_fixed_number_of_queries(expert, client_for, ad
     three = query_count(lambda: client.get("/api/v1/feedback"))
     assert client.get("/api/v1/feedback").json()["count"] == 6
     assert one == three
+
+
+def test_feedback_naming_a_pupil_is_refused_and_nothing_is_stored(held, client_for):
+    response = give(
+        client_for(held.senco),
+        held.session,
+        {**SCHOOL_ANSWER, "comments": "Oliver Smith, born on 3 April 2018, is calmer now."},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "pupil_identifying_data"
+    assert set(response.json()["fields"]) == {"comments"}
+    assert not Feedback.objects.exists()
