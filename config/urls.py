@@ -52,11 +52,6 @@ router.register(
     knowledge_apis.RequestConfidenceViewSet,
     basename="request-confidence",
 )
-router.register(
-    r"requests/(?P<request_pk>\d+)/review",
-    knowledge_apis.RequestReviewViewSet,
-    basename="request-review",
-)
 router.register("proposals", matching_apis.ProposalViewSet, basename="proposal")
 router.register("sessions", scheduling_apis.SessionViewSet, basename="session")
 router.register("feedback", knowledge_apis.FeedbackViewSet, basename="feedback")
@@ -81,6 +76,16 @@ api_v1 = [
     path("me", accounts_apis.MeView.as_view(), name="me"),
     path("matching-policy", matching_apis.MatchingPolicyView.as_view(), name="matching-policy"),
     path("calendar-feed", scheduling_apis.CalendarFeedView.as_view(), name="calendar-feed"),
+    path(
+        "requests/<int:request_pk>/review",
+        knowledge_apis.RequestReviewView.as_view(),
+        name="request-review",
+    ),
+    path(
+        "requests/<int:request_pk>/review/skip",
+        knowledge_apis.RequestReviewSkipView.as_view(),
+        name="request-review-skip",
+    ),
     re_path(
         r"^calendar/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$",
         scheduling_apis.CalendarFeedIcsView.as_view(),

@@ -24,6 +24,7 @@ from accounts.access import CallerScope
 from exchange.access import acts_for_school, can_move_request, request_readers, schools_acted_for
 from exchange.models import SupportRequest
 from knowledge.enums import Side
+from scheduling.enums import SessionStatus
 from scheduling.models import Session
 
 
@@ -63,6 +64,10 @@ def review_visibility(scope: CallerScope) -> Q:
     if scope.is_admin:
         return Q()
     held_by_caller = Exists(
-        Session.objects.filter(request_id=OuterRef("request_id"), expert__user_id=scope.user.pk)
+        Session.objects.filter(
+            request_id=OuterRef("request_id"),
+            expert__user_id=scope.user.pk,
+            status=SessionStatus.COMPLETED,
+        )
     )
     return request_readers(scope, "request__") | Q(held_by_caller)

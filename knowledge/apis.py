@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
@@ -255,7 +255,16 @@ class RequestScopedMixin:
             )
         ],
     ),
-    retrieve=extend_schema(summary="Retrieve a goal"),
+    retrieve=extend_schema(
+        summary="Retrieve a goal",
+        examples=[
+            OpenApiExample(
+                "A goal",
+                response_only=True,
+                value={"id": 1, "request": 31, "position": 1, **GOAL_EXAMPLE, "attainment": 1},
+            )
+        ],
+    ),
     destroy=extend_schema(
         summary="Remove a goal (the school, before the first session)",
         responses={204: None, **CONFLICT},
@@ -387,10 +396,8 @@ def review_state(support_request: SupportRequest, review: OutcomeReview | None) 
     }
 
 
-class RequestReviewViewSet(RequestScopedMixin, viewsets.GenericViewSet):
-    serializer_class = ReviewStateSerializer
-    pagination_class = None
-    filter_backends: list = []
+class ReviewStateMixin(RequestScopedMixin):
+    """A request's review, as ``/requests/{id}/review`` answers it."""
 
     def _review(self) -> OutcomeReview | None:
         return (
@@ -408,8 +415,12 @@ class RequestReviewViewSet(RequestScopedMixin, viewsets.GenericViewSet):
             raise PermissionDenied("Only the school's SENCO reviews the outcomes.")
         return support_request
 
+
+# One object per request, not a collection: plain views, so the schema shows one state.
+class RequestReviewView(ReviewStateMixin, APIView):
     @extend_schema(
         summary="A request's outcome review: due date, or the review",
+        responses={200: ReviewStateSerializer},
         description="The review falls due `OUTCOME_REVIEW_SCHOOL_WEEKS` (6) school weeks after "
         "the request's last held session.",
         examples=[
@@ -425,7 +436,7 @@ class RequestReviewViewSet(RequestScopedMixin, viewsets.GenericViewSet):
             )
         ],
     )
-    def list(self, request: Request, request_pk: str) -> Response:
+    def get(self, request: Request, request_pk: int) -> Response:
         return self._state()
 
     @extend_schema(
@@ -456,7 +467,7 @@ class RequestReviewViewSet(RequestScopedMixin, viewsets.GenericViewSet):
             )
         ],
     )
-    def create(self, request: Request, request_pk: str) -> Response:
+    def post(self, request: Request, request_pk: int) -> Response:
         support_request = self._reviewer()
         serializer = ReviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -465,6 +476,8 @@ class RequestReviewViewSet(RequestScopedMixin, viewsets.GenericViewSet):
         )
         return self._state(status.HTTP_201_CREATED)
 
+
+class RequestReviewSkipView(ReviewStateMixin, APIView):
     @extend_schema(
         summary="Skip the outcome review, with a reason (SENCO)",
         request=SkipInputSerializer,
@@ -475,8 +488,7 @@ class RequestReviewViewSet(RequestScopedMixin, viewsets.GenericViewSet):
             )
         ],
     )
-    @action(detail=False, methods=["post"])
-    def skip(self, request: Request, request_pk: str) -> Response:
+    def post(self, request: Request, request_pk: int) -> Response:
         support_request = self._reviewer()
         serializer = SkipInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

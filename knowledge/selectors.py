@@ -1,5 +1,5 @@
 """Reads for the knowledge app: feedback, goals and reviews scoped to the caller, the
-expert's session report, and the figures of an expert's track record."""
+expert's session report, and when each request's outcome review falls due."""
 
 from collections.abc import Iterable
 from datetime import date, timedelta
