@@ -16,6 +16,9 @@ COPY config config
 COPY accounts accounts
 COPY exchange exchange
 COPY matching matching
+COPY scheduling scheduling
+COPY knowledge knowledge
+COPY demo demo
 COPY data data
 COPY manage.py ./
 RUN pip install -c requirements/constraints.txt .
