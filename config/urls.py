@@ -76,13 +76,13 @@ api_v1 = [
     path("me", accounts_apis.MeView.as_view(), name="me"),
     path("matching-policy", matching_apis.MatchingPolicyView.as_view(), name="matching-policy"),
     path("calendar-feed", scheduling_apis.CalendarFeedView.as_view(), name="calendar-feed"),
-    path(
-        "requests/<int:request_pk>/review",
+    re_path(
+        r"^requests/(?P<request_pk>\d+)/review$",
         knowledge_apis.RequestReviewView.as_view(),
         name="request-review",
     ),
-    path(
-        "requests/<int:request_pk>/review/skip",
+    re_path(
+        r"^requests/(?P<request_pk>\d+)/review/skip$",
         knowledge_apis.RequestReviewSkipView.as_view(),
         name="request-review-skip",
     ),

@@ -436,7 +436,7 @@ class RequestReviewView(ReviewStateMixin, APIView):
             )
         ],
     )
-    def get(self, request: Request, request_pk: int) -> Response:
+    def get(self, request: Request, request_pk: str) -> Response:
         return self._state()
 
     @extend_schema(
@@ -467,7 +467,7 @@ class RequestReviewView(ReviewStateMixin, APIView):
             )
         ],
     )
-    def post(self, request: Request, request_pk: int) -> Response:
+    def post(self, request: Request, request_pk: str) -> Response:
         support_request = self._reviewer()
         serializer = ReviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -488,7 +488,7 @@ class RequestReviewSkipView(ReviewStateMixin, APIView):
             )
         ],
     )
-    def post(self, request: Request, request_pk: int) -> Response:
+    def post(self, request: Request, request_pk: str) -> Response:
         support_request = self._reviewer()
         serializer = SkipInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
