@@ -18,6 +18,7 @@ COPY exchange exchange
 COPY matching matching
 COPY scheduling scheduling
 COPY library library
+COPY knowledge knowledge
 COPY demo demo
 COPY data data
 COPY manage.py ./

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "matching",
     "scheduling",
     "library",
+    "knowledge",
     "demo",
 ]
 
@@ -193,6 +194,8 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders are rows in the database that beat picks up, not long Celery ETAs.
     "send-reminders": {"task": "scheduling.send_reminders", "schedule": 60.0},
     "lapse-offers": {"task": "scheduling.lapse_offers", "schedule": 15 * 60.0},
+    # Feedback and outcome-review reminders: each is a unique row, sent once.
+    "knowledge-reminders": {"task": "knowledge.send_reminders", "schedule": 60 * 60.0},
 }
 
 # --- Scheduling -----------------------------------------------------------------------------
@@ -217,6 +220,18 @@ LIBRARY = {
     "MAX_FILES_PER_RESOURCE": env.int("LIBRARY_MAX_FILES_PER_RESOURCE", default=10),
     # An approval's review-by date when the admin gives none.
     "REVIEW_AFTER_DAYS": env.int("LIBRARY_REVIEW_AFTER_DAYS", default=365),
+}
+
+# --- Knowledge: feedback and outcomes ------------------------------------------------------
+KNOWLEDGE = {
+    # A participant may change their feedback for this many days after giving it.
+    "FEEDBACK_EDIT_DAYS": env.int("FEEDBACK_EDIT_DAYS", default=7),
+    # Participants who have not answered are reminded this many school days after the
+    # session (once each).
+    "FEEDBACK_REMINDER_SCHOOL_DAYS": (3, 10),
+    # The outcome review is due this many school weeks (five school days each) after the
+    # request's last session.
+    "REVIEW_AFTER_SCHOOL_WEEKS": env.int("OUTCOME_REVIEW_SCHOOL_WEEKS", default=6),
 }
 
 # --- Auth -----------------------------------------------------------------------------------

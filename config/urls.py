@@ -6,6 +6,7 @@ from accounts import apis as accounts_apis
 from config import health, metrics
 from config.routers import Router
 from exchange import apis as exchange_apis
+from knowledge import apis as knowledge_apis
 from library import apis as library_apis
 from matching import apis as matching_apis
 from scheduling import apis as scheduling_apis
@@ -42,6 +43,16 @@ router.register(
     scheduling_apis.SlotOfferViewSet,
     basename="request-slot-offer",
 )
+router.register(
+    r"requests/(?P<request_pk>\d+)/goals",
+    knowledge_apis.RequestGoalViewSet,
+    basename="request-goal",
+)
+router.register(
+    r"requests/(?P<request_pk>\d+)/confidence",
+    knowledge_apis.RequestConfidenceViewSet,
+    basename="request-confidence",
+)
 router.register("proposals", matching_apis.ProposalViewSet, basename="proposal")
 router.register("sessions", scheduling_apis.SessionViewSet, basename="session")
 router.register(
@@ -56,6 +67,8 @@ router.register(
     basename="resource-file",
 )
 router.register("resource-reports", library_apis.ProblemReportViewSet, basename="resource-report")
+router.register("feedback", knowledge_apis.FeedbackViewSet, basename="feedback")
+router.register("reviews", knowledge_apis.ReviewViewSet, basename="review")
 router.register("notifications", exchange_apis.NotificationViewSet, basename="notification")
 router.register("matching-runs", matching_apis.MatchingRunViewSet, basename="matching-run")
 router.register(
@@ -76,6 +89,16 @@ api_v1 = [
     path("me", accounts_apis.MeView.as_view(), name="me"),
     path("matching-policy", matching_apis.MatchingPolicyView.as_view(), name="matching-policy"),
     path("calendar-feed", scheduling_apis.CalendarFeedView.as_view(), name="calendar-feed"),
+    re_path(
+        r"^requests/(?P<request_pk>\d+)/review$",
+        knowledge_apis.RequestReviewView.as_view(),
+        name="request-review",
+    ),
+    re_path(
+        r"^requests/(?P<request_pk>\d+)/review/skip$",
+        knowledge_apis.RequestReviewSkipView.as_view(),
+        name="request-review-skip",
+    ),
     re_path(
         r"^calendar/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$",
         scheduling_apis.CalendarFeedIcsView.as_view(),

@@ -20,6 +20,7 @@ from accounts import gias
 from accounts.enums import Role, SchoolKind
 from accounts.models import Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
+from demo.knowledge import past_work_seed
 from demo.library import library_seed
 from exchange import services
 from exchange.enums import (
@@ -141,6 +142,7 @@ class DemoResult:
     experts: int
     requests: int
     resources: int
+    past_sessions: int
 
 
 def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResult:
@@ -154,6 +156,9 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
             _experts(rng, password)
             _requests(rng, password)
     if not seeded:
+        # History first, so the round's explanations already quote real ratings.
+        with transaction.atomic():
+            past_work_seed(schools_of=_past_work_sencos())
         matching_round_run(trigger=RunTrigger.COMMAND)
         _book_a_session()
     library_seed(
@@ -170,7 +175,15 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
         experts=ExpertProfile.objects.count(),
         requests=SupportRequest.objects.count(),
         resources=Resource.objects.filter(status=ResourceStatus.APPROVED).count(),
+        past_sessions=Session.objects.filter(status="completed").count(),
     )
+
+
+def _past_work_sencos() -> list[User]:
+    """The demo SENCO first (so signing in as them shows the loop), then three others."""
+    emails = [f"senco@{DEMO_DOMAIN}", *(f"senco{i}@{DEMO_DOMAIN}" for i in range(1, 4))]
+    by_email = {user.email: user for user in User.objects.filter(email__in=emails)}
+    return [by_email[email] for email in emails if email in by_email]
 
 
 def _book_a_session() -> None:

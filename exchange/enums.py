@@ -131,3 +131,5 @@ class NotificationKind(models.TextChoices):
     REMINDER_1H = "reminder_1h", "Reminder: 1 hour before"
     RESOURCE_APPROVED = "resource_approved", "Library resource approved"
     RESOURCE_REJECTED = "resource_rejected", "Library resource rejected"
+    FEEDBACK_REMINDER = "feedback_reminder", "Reminder: feedback on a session"
+    REVIEW_REMINDER = "review_reminder", "Reminder: an outcome review is due"

@@ -503,3 +503,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.kind}"
+
+
+class ExpertTrackRecord(models.Model):
+    """What an expert's past work says, denormalised for matching, which builds on the
+    exchange and cannot read the knowledge app's feedback and reviews. The knowledge app
+    rewrites the row (``exchange.services.expert_track_record_set``) in the same transaction
+    as each feedback or review it stores, so matching never sees one without the other."""
+
+    expert = models.OneToOneField(
+        ExpertProfile, on_delete=models.CASCADE, primary_key=True, related_name="track_record"
+    )
+    # One rating per session: the mean of the school's answers about that session (1–5).
+    feedback_sum = models.FloatField(default=0.0)
+    feedback_count = models.PositiveIntegerField(default=0)
+    # Outcome reviews of requests the expert worked on, and how many met or exceeded the
+    # goals (a GAS T-score of 50 or more).
+    reviews_count = models.PositiveIntegerField(default=0)
+    reviews_met_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviews_met_count__lte=F("reviews_count")),
+                name="exchange_track_record_met_within_reviews",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Track record of expert {self.expert_id}"

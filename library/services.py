@@ -22,6 +22,7 @@ from config.errors import ApplicationError, ConflictError
 from exchange.enums import NotificationKind
 from exchange.models import ExpertProfile, Need, SupportRequest, Topic
 from exchange.notifications import notify
+from knowledge.selectors import session_report_for
 from library import markdown, uploads
 from library.enums import EDITABLE_STATUSES, TRANSITIONS, ResourceStatus, Visibility
 from library.models import PHASE_FLAGS, HelpfulMark, ProblemReport, Resource, ResourceFile
@@ -224,12 +225,11 @@ def _tell_author(resource: Resource, kind: str, title: str, body: str) -> None:
 
 
 def draft_body_from_session(session: Session) -> str:
-    """The draft body a session's notes give: what the school asked for and what was tried.
-
-    The one seam for the session report: once the knowledge app's
-    ``knowledge.selectors.session_report_for(session)`` exists, its ``covered`` and
-    ``next_steps`` replace the request's text here."""
+    """The draft body a session gives: what the school wanted and had tried, then the
+    expert's report of what was covered and the agreed next steps (``knowledge``'s
+    ``SessionReport``); a prompt to fill in where the expert has written no report yet."""
     request = session.request
+    report = session_report_for(session)
     held = session.starts_at.astimezone(timezone.get_current_timezone())
     parts = [
         f"_From a {session.get_format_display().lower()} on {held:%d %B %Y}._",
@@ -238,7 +238,12 @@ def draft_body_from_session(session: Session) -> str:
     ]
     if request.tried_so_far.strip():
         parts += ["## What had been tried", request.tried_so_far.strip()]
-    parts += ["## What worked", "_Describe the strategies shared and how to use them._"]
+    if report is not None and report.covered.strip():
+        parts += ["## What was covered", report.covered.strip()]
+    else:
+        parts += ["## What worked", "_Describe the strategies shared and how to use them._"]
+    if report is not None and report.next_steps.strip():
+        parts += ["## Next steps agreed", report.next_steps.strip()]
     return "\n\n".join(parts) + "\n"
 
 

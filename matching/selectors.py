@@ -284,6 +284,11 @@ def expert_facts(
             "max_travel_km",
             "safeguarding_expires_on",
             "sessions_per_month",
+            # The track record the knowledge app keeps (a left join: none, no feedback yet).
+            "track_record__feedback_sum",
+            "track_record__feedback_count",
+            "track_record__reviews_count",
+            "track_record__reviews_met_count",
             *FORMAT_FLAGS.values(),
             *PHASE_FLAGS.values(),
         )
@@ -326,6 +331,10 @@ def expert_facts(
             load=loads.get(row["pk"], 0),
             weekly_windows=tuple(windows[row["pk"]]),
             unavailable_dates=closed.get(row["school_id"], frozenset()) | days_off[row["pk"]],
+            feedback_sum=row["track_record__feedback_sum"] or 0.0,
+            feedback_count=row["track_record__feedback_count"] or 0,
+            outcome_reviews=row["track_record__reviews_count"] or 0,
+            outcomes_met=row["track_record__reviews_met_count"] or 0,
         )
         for row in rows
     ]

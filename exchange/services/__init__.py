@@ -26,6 +26,7 @@ from exchange.services.requests import (
     support_request_delete,
     support_request_update,
 )
+from exchange.services.track_records import expert_track_record_set
 from exchange.services.transitions import (
     support_request_close,
     support_request_submit,
@@ -46,6 +47,7 @@ __all__ = [
     "expert_profile_create",
     "expert_profile_update",
     "expert_suspend",
+    "expert_track_record_set",
     "expert_unsuspend",
     "expert_verify",
     "support_request_close",

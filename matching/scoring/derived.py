@@ -19,6 +19,8 @@ from matching.scoring.facts import (
     FEEDBACK_PRIOR_MEAN,
     FEEDBACK_PRIOR_WEIGHT,
     NO_TRUST,
+    OUTCOME_MIN_REVIEWS,
+    OUTCOME_PRIOR_SHARE,
     PRIMARY_NEED_IMPORTANCE,
     SECONDARY_NEED_IMPORTANCE,
     URGENCY_BASE,
@@ -131,11 +133,25 @@ def urgency_value(request: RequestFacts) -> float:
 
 
 def feedback_value(expert: ExpertFacts) -> float:
-    """The mean rating (1–5), shrunk towards a prior of 4 by three phantom ratings, as 0–1."""
+    """The mean rating (1–5), shrunk towards a prior of 4 by three phantom ratings, as 0–1.
+    Once the expert has ``OUTCOME_MIN_REVIEWS`` outcome reviews, it is averaged with the
+    share of reviews whose goals were met or exceeded, shrunk the same way (towards 0.75,
+    the prior rating's place on 0–1): with no feedback and no reviews it is the prior."""
     mean = (expert.feedback_sum + FEEDBACK_PRIOR_MEAN * FEEDBACK_PRIOR_WEIGHT) / (
         expert.feedback_count + FEEDBACK_PRIOR_WEIGHT
     )
-    return (mean - 1) / 4
+    rating = (mean - 1) / 4
+    if not counts_outcomes(expert):
+        return rating
+    share = (expert.outcomes_met + OUTCOME_PRIOR_SHARE * FEEDBACK_PRIOR_WEIGHT) / (
+        expert.outcome_reviews + FEEDBACK_PRIOR_WEIGHT
+    )
+    return (rating + share) / 2
+
+
+def counts_outcomes(expert: ExpertFacts) -> bool:
+    """Enough outcome reviews to say something about the expert's results."""
+    return expert.outcome_reviews >= OUTCOME_MIN_REVIEWS
 
 
 def capacity_share(expert: ExpertFacts) -> float:

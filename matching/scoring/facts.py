@@ -36,6 +36,10 @@ URGENCY_WORD: dict[str, str] = {
 # Feedback is shrunk towards a prior so one glowing review does not outrank a long record.
 FEEDBACK_PRIOR_MEAN = 4.0
 FEEDBACK_PRIOR_WEIGHT = 3
+# Outcomes (goals met or exceeded at the review, GAS T ≥ 50) count towards past feedback
+# once an expert has this many reviews, shrunk towards the same prior (a 0.75 share).
+OUTCOME_MIN_REVIEWS = 3
+OUTCOME_PRIOR_SHARE = 0.75
 PRIMARY_NEED_IMPORTANCE = 2
 SECONDARY_NEED_IMPORTANCE = 1
 # A school outside any trust: never the same trust as another school.
@@ -187,8 +191,11 @@ class ExpertFacts:
     # (weekday 0–4, start minute, end minute) in Europe/London wall-clock time.
     weekly_windows: tuple[tuple[int, int, int], ...] = ()
     unavailable_dates: frozenset[date] = frozenset()
+    # One rating (1–5) per rated session, and outcome reviews: how many, how many met.
     feedback_sum: float = 0.0
     feedback_count: int = 0
+    outcome_reviews: int = 0
+    outcomes_met: int = 0
 
     @property
     def remaining(self) -> int:

@@ -14,7 +14,12 @@ from matching.scoring.criteria import (
     distance_fit,
     format_fit,
 )
-from matching.scoring.derived import feedback_value, is_format_asked, urgency_value
+from matching.scoring.derived import (
+    counts_outcomes,
+    feedback_value,
+    is_format_asked,
+    urgency_value,
+)
 from matching.scoring.facts import (
     FORMAT_PHRASE,
     LEVEL_NAME,
@@ -118,9 +123,16 @@ def _urgency_words(request: RequestFacts) -> str:
 
 def _feedback_words(expert: ExpertFacts) -> str:
     if not expert.feedback_count:
-        return "no feedback yet"
-    raw = expert.feedback_sum / expert.feedback_count
-    return f"rated {raw:.1f}/5 after {_count(expert.feedback_count, 'session')}"
+        words = "no feedback yet"
+    else:
+        raw = expert.feedback_sum / expert.feedback_count
+        words = f"rated {raw:.1f}/5 after {_count(expert.feedback_count, 'session')}"
+    if counts_outcomes(expert):
+        words += (
+            f"; goals met or exceeded in {expert.outcomes_met} of "
+            f"{_count(expert.outcome_reviews, 'review')}"
+        )
+    return words
 
 
 def _fairness_words(pairs: PairFacts, delivery: str) -> str:
@@ -225,7 +237,8 @@ def urgency_criterion(request: RequestFacts, weight: int, explain: bool = True) 
 
 
 def feedback_criterion(expert: ExpertFacts, weight: int, explain: bool = True) -> CriterionScore:
-    """The mean rating (1–5), shrunk towards a prior of 4 by three phantom ratings."""
+    """The mean rating (1–5), shrunk towards a prior of 4 by three phantom ratings; with
+    enough outcome reviews, averaged with the share whose goals were met."""
     text = _feedback_words(expert) if explain else ""
     return CriterionScore(Criterion.FEEDBACK, weight, feedback_value(expert), text)
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from exchange import services as exchange_services
 from exchange.models import AvailabilityWindow, ExpertProfile, Notification, SupportRequest
+from knowledge import services as knowledge_services
 from library import services as library_services
 from library.models import Resource
 from matching import services as matching_services
@@ -444,6 +445,132 @@ def resource_reports(scene: Scene, client) -> str:
     return answer(client.get(f"{API}/resource-reports"))
 
 
+def held(scene: Scene) -> Session:
+    """The accepted request's offered slot, confirmed and held (the SENCO and the expert
+    attended)."""
+    session, now = scene.confirmed(), timezone.now()
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=now - timedelta(hours=2), ends_at=now - timedelta(hours=1)
+    )
+    return scheduling_services.session_complete(session=session, by=scene.world.users["senco_a"])
+
+
+RATINGS = {"useful": 4, "practical": 4, "would_recommend": 5}
+
+
+def senco_feedback(scene: Scene) -> int:
+    session = held(scene)
+    senco = scene.world.users["senco_a"]
+    feedback = knowledge_services.feedback_give(session=session, by=senco, side="school", **RATINGS)
+    return feedback.pk
+
+
+def goal_of(scene: Scene) -> int:
+    goal = knowledge_services.goal_create(
+        support_request=scene.accepted,
+        by=scene.world.users["senco_a"],
+        description="Calmer transitions",
+        expected_outcome="Most transitions need a visual prompt only.",
+        baseline=-1,
+    )
+    return goal.pk
+
+
+def feedback_give(scene: Scene, client) -> str:
+    expert_notes = {"covered": "Transitions.", "next_steps": "A visual timetable."}
+    with undone():
+        body = {"session": held(scene).pk, **RATINGS, **expert_notes}
+        return answer(client.post(f"{API}/feedback", body, format="json"))
+
+
+def feedback_read(scene: Scene, client) -> str:
+    with undone():
+        pk = senco_feedback(scene)
+        return agree(
+            listed(client.get(f"{API}/feedback"), pk), answer(client.get(f"{API}/feedback/{pk}"))
+        )
+
+
+def feedback_change(scene: Scene, client) -> str:
+    with undone():
+        pk = senco_feedback(scene)
+        return answer(client.patch(f"{API}/feedback/{pk}", {"practical": 2}, format="json"))
+
+
+def outcomes_read(scene: Scene, client) -> str:
+    path = f"{API}/requests/{scene.accepted.pk}"
+    with undone():
+        pk = goal_of(scene)
+        return agree(
+            listed(client.get(f"{path}/goals"), pk),
+            answer(client.get(f"{path}/goals/{pk}")),
+            answer(client.get(f"{path}/confidence")),
+            answer(client.get(f"{path}/review")),
+        )
+
+
+def goals_write(scene: Scene, client) -> str:
+    path = f"{API}/requests/{scene.accepted.pk}/goals"
+    body = {"description": "Sensory breaks", "expected_outcome": "Two a day.", "baseline": -2}
+    actions = [
+        lambda pk: client.post(path, body, format="json"),
+        lambda pk: client.patch(f"{path}/{pk}", {"baseline": -2}, format="json"),
+        lambda pk: client.delete(f"{path}/{pk}"),
+    ]
+    answers = []
+    for act in actions:
+        with undone():
+            answers.append(answer(act(goal_of(scene))))
+    return agree(*answers)
+
+
+def confidence_rate(scene: Scene, client) -> str:
+    with undone():
+        path = f"{API}/requests/{scene.accepted.pk}/confidence"
+        return answer(client.post(path, {"rating": 2}, format="json"))
+
+
+def review_write(scene: Scene, client) -> str:
+    path = f"{API}/requests/{scene.accepted.pk}/review"
+
+    def record(goal: int):
+        body = {
+            "attainments": [{"goal": goal, "attainment": 1}],
+            "confidence_after": 4,
+            "practice_changed": False,
+            "more_support_needed": False,
+            "specialist_placement_considered": False,
+        }
+        return client.post(path, body, format="json")
+
+    answers = []
+    for act in (record, lambda goal: client.post(f"{path}/skip", {"reason": "Left."})):
+        with undone():
+            goal = goal_of(scene)
+            held(scene)
+            answers.append(answer(act(goal)))
+    return agree(*answers)
+
+
+def reviews_read(scene: Scene, client) -> str:
+    with undone():
+        goal = goal_of(scene)
+        held(scene)
+        review = knowledge_services.review_record(
+            support_request=scene.accepted,
+            by=scene.world.users["senco_a"],
+            attainments={goal: 0},
+            confidence_after=4,
+            practice_changed=True,
+            more_support_needed=False,
+            specialist_placement_considered=False,
+        )
+        return agree(
+            listed(client.get(f"{API}/reviews"), review.pk),
+            answer(client.get(f"{API}/reviews/{review.pk}")),
+        )
+
+
 # --- the table, row by row --------------------------------------------------------------------
 
 
@@ -532,6 +659,19 @@ DRIVEN_HERE: dict[str, Check] = {
     "`POST /resources/{id}/reports` (the approved resource for everyone)": public_resource_read,
     "`POST /resources/{id}/helpful` (the approved resource for everyone)": public_resource_helpful,
     "`GET /resource-reports`": resource_reports,
+    "`POST /feedback` (on the accepted request's session, once held)": feedback_give,
+    "`GET /feedback`, `/feedback/{id}` (the SENCO's feedback on it)": feedback_read,
+    "`PATCH /feedback/{id}` (the SENCO's feedback on it)": feedback_change,
+    "`GET /requests/{id}/goals`, `/requests/{id}/goals/{goal_id}`, `/requests/{id}/confidence`, "
+    "`/requests/{id}/review` (the accepted request)": outcomes_read,
+    "`POST /requests/{id}/goals`; `PATCH`, `DELETE` `/requests/{id}/goals/{goal_id}` "
+    "(the accepted request, before its session)": goals_write,
+    "`POST /requests/{id}/confidence` (the accepted request, before its session)": (
+        confidence_rate
+    ),
+    "`POST /requests/{id}/review`, `/requests/{id}/review/skip` "
+    "(the accepted request, its session held)": review_write,
+    "`GET /reviews`, `/reviews/{id}` (the accepted request's review)": reviews_read,
 }
 
 

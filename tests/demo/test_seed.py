@@ -2,9 +2,12 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import Membership, School, User
-from exchange.models import ExpertProfile, StatusChange, SupportRequest
+from exchange.models import ExpertProfile, ExpertTrackRecord, StatusChange, SupportRequest
+from knowledge.models import OutcomeReview
+from knowledge.selectors import session_report_for
 from matching.models import MatchingRun, Proposal
 from scheduling.models import Session
 
@@ -56,7 +59,7 @@ def test_seed_demo_experts_and_requests_are_varied_and_valid():
     assert all(expert.specialisms.filter(need__isnull=False).exists() for expert in experts)
     assert all(expert.availability_windows.exists() for expert in experts)
     statuses = set(SupportRequest.objects.values_list("status", flat=True))
-    assert statuses == {"draft", "cancelled", "proposed", "unmatched", "scheduled"}
+    assert statuses == {"draft", "cancelled", "proposed", "unmatched", "scheduled", "completed"}
     assert {r.school.kind for r in SupportRequest.objects.all()} == {"mainstream"}
     demo_expert = ExpertProfile.objects.get(user__email="expert@demo.exchange")
     assert demo_expert.is_verified
@@ -84,6 +87,27 @@ def test_seed_demo_books_one_session_with_reminders():
     assert session.request.created_by.email == "senco@demo.exchange"
     assert session.reminders.count() == 2
     assert not Session.objects.filter(status="offered").exists()
+
+
+def test_seed_demo_holds_past_sessions_with_feedback_reviews_and_gas_scores():
+    seed()
+
+    held = Session.objects.filter(status="completed")
+    assert held.count() == 4
+    assert held.filter(request__created_by__email="senco@demo.exchange").exists()
+    for session in held:
+        assert set(session.feedback.values_list("side", flat=True)) == {"school", "expert"}
+        assert session_report_for(session) is not None
+        assert session.starts_at < timezone.now()
+    reviews = OutcomeReview.objects.all()
+    assert sorted(r.status for r in reviews) == ["completed", "completed", "skipped"]
+    # (+1, 0) and (0, +1, +2), unweighted: 50 + 10 / √2.6 and 50 + 30 / √4.8.
+    assert sorted(round(r.t_score, 2) for r in reviews if r.t_score) == [56.2, 63.69]
+    assert ExpertTrackRecord.objects.filter(feedback_count__gt=0).exists()
+    # The matching round ran after the history: its explanations quote the real ratings.
+    assert Proposal.objects.filter(
+        request__status="proposed", summary__contains="/5 after "
+    ).exists()
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

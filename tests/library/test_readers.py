@@ -108,6 +108,33 @@ def test_the_sessions_expert_turns_its_notes_into_a_draft_in_one_call(library, c
     )
 
 
+def test_a_draft_from_a_session_carries_the_experts_report(library, client_for):
+    expert = client_for(library.expert.user)
+    feedback = expert.post(
+        "/api/v1/feedback",
+        {
+            "session": library.session.pk,
+            "useful": 5,
+            "practical": 4,
+            "would_recommend": 5,
+            "covered": "A sensory audit of the lunch hall.",
+            "next_steps": "A movement break before afternoon lessons.",
+        },
+    )
+    assert feedback.status_code == 201, feedback.content
+
+    response = expert.post(
+        "/api/v1/resources/from-session",
+        {"session": library.session.pk, "title": "Calm after lunch", "summary": "s"},
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()["body"]
+    assert "## What was covered\n\nA sensory audit of the lunch hall." in body
+    assert "## Next steps agreed\n\nA movement break before afternoon lessons." in body
+    assert "_Describe the strategies shared" not in body
+
+
 def test_only_the_sessions_expert_drafts_from_a_held_session(library, client_for):
     body = {"session": library.session.pk, "title": "t", "summary": "s"}
 

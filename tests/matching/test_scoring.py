@@ -800,6 +800,43 @@ def test_feedback_is_shrunk_towards_a_prior_of_four(total, count, value, text):
     assert score.explanation == text
 
 
+@pytest.mark.parametrize(
+    ("reviews", "met", "value", "text"),
+    [
+        # Fewer than three reviews: the rating alone, and no word of outcomes.
+        (2, 2, 0.8, "rated 4.5/5 after 2 sessions"),
+        # Five of six met: share (5 + 0.75·3) / 9, averaged with the rating's 0.8.
+        (
+            6,
+            5,
+            (0.8 + (5 + 2.25) / 9) / 2,
+            "rated 4.5/5 after 2 sessions; goals met or exceeded in 5 of 6 reviews",
+        ),
+        (
+            3,
+            0,
+            (0.8 + 2.25 / 6) / 2,
+            "rated 4.5/5 after 2 sessions; goals met or exceeded in 0 of 3 reviews",
+        ),
+    ],
+    ids=["too-few", "five-of-six", "none-met"],
+)
+def test_outcomes_count_once_there_are_enough_reviews(reviews, met, value, text):
+    facts = expert(feedback_sum=9.0, feedback_count=2, outcome_reviews=reviews, outcomes_met=met)
+    score = feedback_criterion(facts, weight=5)
+
+    assert score.value == pytest.approx(value)
+    assert score.explanation == text
+
+
+def test_outcomes_alone_speak_when_there_is_no_feedback():
+    facts = expert(outcome_reviews=4, outcomes_met=4)
+    score = feedback_criterion(facts, weight=5)
+
+    assert score.value == pytest.approx((0.75 + (4 + 2.25) / 7) / 2)
+    assert score.explanation == "no feedback yet; goals met or exceeded in 4 of 4 reviews"
+
+
 def test_a_long_record_of_fives_outranks_one_glowing_review():
     one = feedback_criterion(expert(feedback_sum=5.0, feedback_count=1), weight=5)
     many = feedback_criterion(expert(feedback_sum=50.0, feedback_count=10), weight=5)

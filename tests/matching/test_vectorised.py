@@ -92,7 +92,14 @@ def experts(draw: st.DrawFn, id: int) -> ExpertFacts:
         ),
         feedback_sum=float(draw(st.integers(0, 40))),
         feedback_count=draw(st.integers(0, 8)),
+        **outcomes(draw),
     )
+
+
+def outcomes(draw: st.DrawFn) -> dict[str, int]:
+    """Outcome reviews, and how many met their goals (fewer than three do not count)."""
+    reviews = draw(st.integers(0, 6))
+    return {"outcome_reviews": reviews, "outcomes_met": draw(st.integers(0, reviews))}
 
 
 @st.composite

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Experts: {result.experts}. Support requests: {result.requests}. "
-            f"Approved library resources: {result.resources}."
+            f"Approved library resources: {result.resources}. "
+            f"Held sessions with feedback: {result.past_sessions}."
         )
         self.stdout.write(f"Demo users (password for new ones: {password}):")
         for user in result.users:
