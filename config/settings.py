@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "exchange",
     "matching",
     "scheduling",
+    "insights",
     "demo",
 ]
 

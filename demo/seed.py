@@ -20,6 +20,7 @@ from accounts import gias
 from accounts.enums import Role, SchoolKind
 from accounts.models import Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
+from config import csv_files
 from exchange import services
 from exchange.enums import (
     MANDATORY_QUALIFICATION_FOR_NEED,
@@ -141,7 +142,7 @@ class DemoResult:
 
 def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResult:
     """Imports the sample schools, then adds users, experts and requests (once)."""
-    summary = schools_import_from_gias(rows=gias.iter_rows(gias.decode(gias_file.read_bytes())))
+    summary = schools_import_from_gias(rows=gias.iter_rows(csv_files.decode(gias_file.read_bytes())))
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
     with transaction.atomic():
         users = _role_users(password)
