@@ -2,7 +2,6 @@
 
 import sys
 from collections.abc import Iterable
-from typing import TextIO
 
 from tqdm import tqdm
 
@@ -28,14 +27,15 @@ def count_rows(text: str) -> int:
     return max(text.count("\n") - 1, 0)
 
 
-def terminal_progress[T](rows: Iterable[T], *, total: int, stdout: TextIO) -> "tqdm[T]":
-    """``rows`` with a progress bar on stderr when ``stdout`` is a terminal: logs and CI get
-    the command's summary alone. Use it as a context manager, so the bar closes on errors."""
+def terminal_progress[T](rows: Iterable[T], *, total: int, terminal: bool) -> "tqdm[T]":
+    """``rows`` with a progress bar on stderr when the command's output is a ``terminal``:
+    logs and CI get its summary alone. Use it as a context manager, so the bar closes on
+    errors."""
     return tqdm(
         rows,
         total=total,
         unit=" rows",
         desc="Importing",
-        disable=not stdout.isatty(),
+        disable=not terminal,
         file=sys.stderr,
     )

@@ -1,19 +1,21 @@
 """Projecting requests per school term (autumn, spring, summer). Pure: no Django.
 
-Method (docs/analytics.md): a **negative-binomial regression** of the count in each term on a
-linear trend and the term of the year, ``log μ_t = β₀ + β₁·t + γ_term(t) [+ log exposure_t]``,
-with its dispersion estimated by maximum likelihood (statsmodels' ``NegativeBinomial``, NB2:
-variance ``μ + αμ²``). It suits short, seasonal count series: a handful of parameters, counts
-that are never negative, and overdispersion (a busy term is busier than Poisson allows).
-Exposure (e.g. pupils with that primary need in the LA, from DfE's statistics) makes the model
-one of demand *per pupil*.
+Method (docs/analytics.md): an **overdispersed Poisson regression** (a quasi-Poisson GLM,
+statsmodels) of the count in each term on a linear trend and the term of the year,
+``log μ_t = β₀ + β₁·t + γ_term(t) [+ log exposure_t]``, with variance ``φμ``. It suits short,
+seasonal count series: four coefficients, counts that are never negative, and overdispersion
+(a busy term is busier than Poisson allows). Exposure (e.g. pupils with that primary need in
+the LA, from DfE's statistics) makes it a model of demand *per pupil*.
 
-Prediction intervals come from the predictive distribution by simulation: coefficients drawn
-from their estimated sampling distribution, then counts drawn from the negative binomial around
-each draw's mean; the 10/90 % and 2.5/97.5 % quantiles are the 80 % and 95 % intervals. They
-are counts, so never below zero.
+Prediction intervals come from the predictive distribution by simulation: for each of
+``SIMULATIONS`` draws, a dispersion φ from its sampling distribution (Pearson's χ² over a χ²
+on the residual degrees of freedom, at least 1), coefficients from their estimated
+distribution scaled by that φ, then a count with mean μ and variance φμ (a negative binomial;
+Poisson at φ = 1). The 10/90 % and 2.5/97.5 % quantiles of the counts are the 80 % and 95 %
+intervals, so never below zero. Drawing φ, rather than plugging in one estimate from a dozen
+terms, is what keeps the 95 % interval near 95 % on short histories.
 
-With fewer than ``MIN_MODEL_TERMS`` terms (two school years), or when the fit does not
+With fewer than ``MIN_MODEL_TERMS`` terms (three school years), or when the fit does not
 converge, the projection is **seasonal naive**: the same term a year before (or the last term
 seen, with under a year of history), with Poisson intervals around it. ``method`` and
 ``history_terms`` say which was used.
@@ -26,16 +28,17 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+import statsmodels.api as sm
 from scipy import stats
-from statsmodels.discrete.discrete_model import NegativeBinomial
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 TERMS_PER_YEAR = 3
-MIN_MODEL_TERMS = 6
+MIN_MODEL_TERMS = 9  # three school years: five degrees of freedom left for φ
 HORIZON = 2
 SIMULATIONS = 4000
+MAX_STANDARD_ERROR = 5.0  # on the log scale: a factor of e⁵ ≈ 150
 
-NEGATIVE_BINOMIAL = "negative_binomial"
+OVERDISPERSED_POISSON = "overdispersed_poisson"
 SEASONAL_NAIVE = "seasonal_naive"
 
 
@@ -67,7 +70,7 @@ class Projection:
 
 
 def project(
-    history: Sequence[int],
+    history: Sequence[int] | np.ndarray,
     *,
     first_term: Term,
     exposure: Sequence[float] | None = None,
@@ -92,7 +95,9 @@ def project(
     return seasonal_naive(counts, first_term=first_term, horizon=horizon)
 
 
-def seasonal_naive(counts: Sequence[float], *, first_term: Term, horizon: int) -> Projection:
+def seasonal_naive(
+    counts: Sequence[float] | np.ndarray, *, first_term: Term, horizon: int
+) -> Projection:
     """The same term a year before; with under a year of history the last term seen (zero
     with none). Poisson intervals around that value."""
     n = len(counts)
@@ -100,10 +105,9 @@ def seasonal_naive(counts: Sequence[float], *, first_term: Term, horizon: int) -
     for step in range(1, horizon + 1):
         # The latest history term that is the same term of the year as the projected one.
         index = n + step - 1 - TERMS_PER_YEAR * math.ceil(step / TERMS_PER_YEAR)
-        if index >= 0:
-            mean = float(counts[index])
-        else:
-            mean = float(counts[-1]) if n else 0.0
+        if index < 0:  # under a year of history: the last term seen
+            index = n - 1
+        mean = float(counts[index]) if n else 0.0
         forecasts.append(
             TermForecast(
                 steps_ahead=step,
@@ -126,9 +130,9 @@ def _design(first_term: Term, start: int, length: int) -> np.ndarray:
     """Columns: intercept, trend (terms since the first), spring, summer."""
     t = np.arange(start, start + length)
     terms = (first_term + t) % TERMS_PER_YEAR
-    return np.column_stack(
-        [np.ones(length), t, terms == Term.SPRING, terms == Term.SUMMER]
-    ).astype(float)
+    return np.column_stack([np.ones(length), t, terms == Term.SPRING, terms == Term.SUMMER]).astype(
+        float
+    )
 
 
 def _negative_binomial(
@@ -147,27 +151,45 @@ def _negative_binomial(
         future = list(future_exposure) if future_exposure is not None else [exposure[-1]] * horizon
         offset, future_offset = np.log(np.asarray(exposure)), np.log(np.asarray(future[:horizon]))
     with warnings.catch_warnings():
-        # A fit that does not converge is detected below and falls back; say so there.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", HessianInversionWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
+        # A fit that fails is detected below and falls back; its warnings say nothing more.
+        for category in (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning):
+            warnings.simplefilter("ignore", category)
         try:
-            result = NegativeBinomial(counts, design, offset=offset).fit(disp=0, maxiter=200)
+            result = sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset).fit()
+            params, covariance = np.asarray(result.params), np.asarray(result.cov_params())
         except (np.linalg.LinAlgError, ValueError):
             return None
-    params, covariance = np.asarray(result.params), np.asarray(result.cov_params())
-    if not (result.mle_retvals.get("converged") and np.isfinite(covariance).all()):
+    if not (result.converged and np.isfinite(covariance).all()):
+        return None
+    # A term that is always zero (or a trend running to zero) has a coefficient heading for
+    # minus infinity: not identified, so the model says nothing and seasonal naive answers.
+    if np.sqrt(np.diag(covariance)).max() > MAX_STANDARD_ERROR:
         return None
 
+    # The dispersion φ (variance φμ): Pearson's χ² is φ times a χ² on the residual degrees of
+    # freedom, so each simulation draws its own φ (a scaled inverse χ²) instead of trusting
+    # one estimate from a dozen terms, which would make the intervals too narrow.
+    degrees_of_freedom = len(counts) - design.shape[1]
+    pearson = float(np.sum((counts - result.fittedvalues) ** 2 / result.fittedvalues))
+    phi = np.maximum(pearson / rng.chisquare(degrees_of_freedom, SIMULATIONS), 1.0)
     future_design = _design(first_term, n, horizon)
-    draws = rng.multivariate_normal(params, covariance, size=SIMULATIONS, method="svd")
-    # Mean per draw and term; the dispersion is kept at its estimate (a draw can be negative).
-    alpha = max(float(params[-1]), 1e-8)
-    log_mu = draws[:, :-1] @ future_design.T + future_offset
-    mu = np.exp(np.clip(log_mu, None, 20))
-    size = 1.0 / alpha  # NB2 in numpy's (n, p) form: n = 1/α, p = n / (n + μ)
-    simulated = rng.negative_binomial(size, size / (size + mu))
-    point = np.exp(params[:-1] @ future_design.T + future_offset)
+    # Coefficients: the Poisson covariance scaled by each draw's φ.
+    standard = rng.multivariate_normal(
+        np.zeros(len(params)), covariance, size=SIMULATIONS, method="svd"
+    )
+    draws = params + standard * np.sqrt(phi)[:, None]
+    mu = np.exp(np.clip(draws @ future_design.T + future_offset, None, 20))
+    # Counts with mean μ and variance φμ: a negative binomial with n = μ/(φ−1), p = 1/φ
+    # (Poisson where φ = 1).
+    excess = (phi - 1.0)[:, None]
+    overdispersed = excess > 1e-9
+    size = np.where(overdispersed, mu / np.where(overdispersed, excess, 1.0), 1.0)
+    simulated = np.where(
+        overdispersed,
+        rng.negative_binomial(size, np.broadcast_to(1.0 / phi[:, None], mu.shape)),
+        rng.poisson(mu),
+    )
+    point = np.exp(params @ future_design.T + future_offset)
     forecasts = tuple(
         TermForecast(
             steps_ahead=step + 1,
@@ -179,7 +201,7 @@ def _negative_binomial(
         for step in range(horizon)
     )
     return Projection(
-        method=NEGATIVE_BINOMIAL,
+        method=OVERDISPERSED_POISSON,
         history_terms=n,
         forecasts=forecasts,
         trend_per_year=math.exp(params[1] * TERMS_PER_YEAR),

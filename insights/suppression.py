@@ -76,8 +76,7 @@ class SuppressedTable:
         """Entries as JSON values: a number, ``"<5"`` (for threshold 5) for a primary
         suppression, ``"c"`` for a secondary one (which may be any size)."""
         return [
-            [self._json_value(i, j) for j in range(self.columns + 1)]
-            for i in range(self.rows + 1)
+            [self._json_value(i, j) for j in range(self.columns + 1)] for i in range(self.rows + 1)
         ]
 
     def csv_grid(self) -> list[list[str]]:

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts import gias
-from config import csv_files
 from accounts.enums import Phase, SchoolKind
+from config import csv_files
 
 HEADER = (
     '"URN","EstablishmentName","EstablishmentStatus (name)","TypeOfEstablishment (name)",'

@@ -24,7 +24,8 @@ class Command(BaseCommand):
 
         rows = gias.iter_rows(text)
         try:
-            with terminal_progress(rows, total=count_rows(text), stdout=self.stdout) as progress:
+            total, terminal = count_rows(text), self.stdout.isatty()
+            with terminal_progress(rows, total=total, terminal=terminal) as progress:
                 summary = schools_import_from_gias(rows=progress)
         except gias.HeaderError as error:
             raise CommandError(f"{file} is not a GIAS establishment file: {error}") from error

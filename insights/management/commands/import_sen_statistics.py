@@ -24,7 +24,8 @@ class Command(BaseCommand):
 
         rows = sen_statistics.iter_rows(text)
         try:
-            with terminal_progress(rows, total=count_rows(text), stdout=self.stdout) as progress:
+            total, terminal = count_rows(text), self.stdout.isatty()
+            with terminal_progress(rows, total=total, terminal=terminal) as progress:
                 summary = sen_statistics_import(rows=progress)
         except HeaderError as error:
             raise CommandError(f"{file} is not a SEN statistics file: {error}") from error
