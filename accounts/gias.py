@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from accounts import constants
 from accounts.enums import Phase, SchoolKind
+from config.csv_files import HeaderError, RowError
 
 REQUIRED_COLUMNS = (
     "URN",
@@ -22,14 +23,6 @@ REQUIRED_COLUMNS = (
 )
 SEN_COLUMNS = tuple(f"SEN{n} (name)" for n in range(1, 14))
 PHASES_BY_GIAS_NAME = {label.lower(): value for value, label in Phase.choices}
-
-
-class RowError(ValueError):
-    """A row that cannot be imported; the message says why."""
-
-
-class HeaderError(ValueError):
-    """The file is not a GIAS establishment file we can read at all."""
 
 
 @dataclass(frozen=True)
@@ -66,19 +59,6 @@ class ParsedRow:
     record: SchoolRecord | None = None
     error: str = ""
     urn: str = ""
-
-
-def decode(raw: bytes) -> str:
-    """GIAS publishes cp1252; re-saved copies are often UTF-8 (with or without a BOM)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
-
-
-def count_rows(text: str) -> int:
-    """An estimate for the progress bar: physical lines after the header."""
-    return max(text.count("\n") - 1, 0)
 
 
 def iter_rows(text: str) -> Iterator[ParsedRow]:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "scheduling",
     "library",
     "knowledge",
+    "insights",
     "demo",
 ]
 

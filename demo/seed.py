@@ -20,6 +20,7 @@ from accounts import gias
 from accounts.enums import Role, SchoolKind
 from accounts.models import Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
+from config import csv_files
 from demo.knowledge import past_work_seed
 from demo.library import library_seed
 from exchange import services
@@ -34,6 +35,8 @@ from exchange.enums import (
 )
 from exchange.models import Credential, ExpertProfile, Need, SupportRequest, Topic
 from exchange.taxonomy import TOPICS_BY_NEED
+from insights import sen_statistics
+from insights.services import SenImportSummary, sen_statistics_import
 from library.enums import ResourceStatus
 from library.models import Resource
 from matching.enums import ProposalStatus, RunTrigger
@@ -43,6 +46,7 @@ from scheduling import services as scheduling
 from scheduling.models import Session
 
 SAMPLE_GIAS_FILE = Path(settings.BASE_DIR) / "data" / "gias_sample.csv"
+SAMPLE_SEN_FILE = Path(settings.BASE_DIR) / "data" / "sen_in_england_sample.csv"
 DEMO_DOMAIN = "demo.exchange"
 EXPERT_SCHOOLS = 12
 REQUESTING_SCHOOLS = 10
@@ -138,6 +142,7 @@ class DemoUser:
 @dataclass(frozen=True)
 class DemoResult:
     schools: ImportSummary
+    sen_statistics: SenImportSummary
     users: list[DemoUser]
     experts: int
     requests: int
@@ -147,7 +152,13 @@ class DemoResult:
 
 def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResult:
     """Imports the sample schools, then adds users, experts and requests (once)."""
-    summary = schools_import_from_gias(rows=gias.iter_rows(gias.decode(gias_file.read_bytes())))
+    summary = schools_import_from_gias(
+        rows=gias.iter_rows(csv_files.decode(gias_file.read_bytes()))
+    )
+    # DfE's pupils-by-need statistics for the sample's LAs: the prevalence behind the analytics.
+    statistics = sen_statistics_import(
+        rows=sen_statistics.iter_rows(csv_files.decode(SAMPLE_SEN_FILE.read_bytes()))
+    )
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
     with transaction.atomic():
         users = _role_users(password)
@@ -171,6 +182,7 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
     )
     return DemoResult(
         schools=summary,
+        sen_statistics=statistics,
         users=users,
         experts=ExpertProfile.objects.count(),
         requests=SupportRequest.objects.count(),

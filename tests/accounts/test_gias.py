@@ -4,6 +4,7 @@ import pytest
 
 from accounts import gias
 from accounts.enums import Phase, SchoolKind
+from config import csv_files
 
 HEADER = (
     '"URN","EstablishmentName","EstablishmentStatus (name)","TypeOfEstablishment (name)",'
@@ -60,8 +61,8 @@ def test_derive_kind(type_name, type_group, resourced, kind):
 
 def test_decode_reads_cp1252_and_utf8_with_bom():
     name = "St Luke\u2019s CE Primary School"
-    assert gias.decode(name.encode("cp1252")) == name
-    assert gias.decode(b"\xef\xbb\xbf" + name.encode("utf-8")) == name
+    assert csv_files.decode(name.encode("cp1252")) == name
+    assert csv_files.decode(b"\xef\xbb\xbf" + name.encode("utf-8")) == name
 
 
 def test_iter_rows_parses_a_valid_row():

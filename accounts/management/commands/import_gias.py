@@ -1,11 +1,10 @@
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from accounts import gias
 from accounts.services import schools_import_from_gias
+from config.csv_files import count_rows, decode, terminal_progress
 
 
 class Command(BaseCommand):
@@ -19,26 +18,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, file: Path, **options: object) -> None:
         try:
-            text = gias.decode(file.read_bytes())
+            text = decode(file.read_bytes())
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
 
         rows = gias.iter_rows(text)
-        # A progress bar on a terminal only: logs and CI get the summary alone.
-        progress = tqdm(
-            rows,
-            total=gias.count_rows(text),
-            unit=" rows",
-            desc="Importing",
-            disable=not self.stdout.isatty(),
-            file=sys.stderr,
-        )
         try:
-            summary = schools_import_from_gias(rows=progress)
+            total, terminal = count_rows(text), self.stdout.isatty()
+            with terminal_progress(rows, total=total, terminal=terminal) as progress:
+                summary = schools_import_from_gias(rows=progress)
         except gias.HeaderError as error:
             raise CommandError(f"{file} is not a GIAS establishment file: {error}") from error
-        finally:
-            progress.close()
 
         for line, urn, reason in summary.errors:
             where = f"line {line}" + (f" (URN {urn})" if urn else "")

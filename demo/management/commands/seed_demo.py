@@ -23,6 +23,11 @@ class Command(BaseCommand):
             f"Sample schools: {schools.created} created, {schools.updated} updated, "
             f"{schools.unchanged} unchanged, {schools.rejected} rejected."
         )
+        statistics = result.sen_statistics
+        self.stdout.write(
+            f"DfE SEN statistics: {statistics.imported} rows ({statistics.created} new), "
+            f"{statistics.rejected} rejected."
+        )
         self.stdout.write(
             f"Experts: {result.experts}. Support requests: {result.requests}. "
             f"Approved library resources: {result.resources}. "
