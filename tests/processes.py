@@ -230,7 +230,9 @@ def celery_command(*args: str) -> list[str]:
 
 
 def celery_worker(env: dict[str, str], log: Path, *, loglevel: str = "INFO") -> Service:
-    """One worker that runs one task at a time (``solo``), started on whatever is queued."""
+    """One worker that runs one task at a time (``solo``), started on whatever is queued.
+    The worker logs through ``settings.LOGGING`` (config/celery.py), so its level is
+    ``LOG_LEVEL``: INFO by default, for the "ready." line and each task's outcome."""
     return Service(
         celery_command(
             "worker",
@@ -240,7 +242,7 @@ def celery_worker(env: dict[str, str], log: Path, *, loglevel: str = "INFO") -> 
             "--without-heartbeat",
             f"--loglevel={loglevel}",
         ),
-        env,
+        {**env, "LOG_LEVEL": loglevel},
         log,
     ).start()
 
@@ -248,5 +250,7 @@ def celery_worker(env: dict[str, str], log: Path, *, loglevel: str = "INFO") -> 
 def celery_beat(env: dict[str, str], log: Path) -> Service:
     schedule = log.with_suffix(".schedule")
     return Service(
-        celery_command("beat", "--loglevel=INFO", f"--schedule={schedule}"), env, log
+        celery_command("beat", "--loglevel=INFO", f"--schedule={schedule}"),
+        {**env, "LOG_LEVEL": "INFO"},
+        log,
     ).start()
