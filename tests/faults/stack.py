@@ -79,9 +79,10 @@ class Stack:
         return self._keep(web)
 
     def worker(self, name: str = "worker", **extra: str) -> Service:
-        worker = processes.celery_worker(self.env(**extra), self.logs / f"{name}.log")
+        # Kept before waiting, so a worker that never gets ready is stopped with the rest.
+        worker = self._keep(processes.celery_worker(self.env(**extra), self.logs / f"{name}.log"))
         processes.wait_for(lambda: "ready." in worker.output(), "the worker to be ready")
-        return self._keep(worker)
+        return worker
 
     def beat(self, **extra: str) -> Service:
         return self._keep(processes.celery_beat(self.env(**extra), self.logs / "beat.log"))
