@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.access import caller_scope
 from config.filtering import IdFilter
-from config.schema import CONFLICT
+from config.schema import CONFLICT, error_response
 from exchange import selectors as exchange_selectors
 from exchange.models import SupportRequest
 from knowledge import access, selectors, services
@@ -156,7 +156,7 @@ class FeedbackViewSet(
         "who sees the session gets 403; a second answer 409 `feedback_given`; a session not "
         "held 409 `session_not_held`.",
         request=FeedbackInputSerializer,
-        responses={201: FeedbackSerializer, **CONFLICT},
+        responses={201: FeedbackSerializer, 404: error_response(404), **CONFLICT},
         examples=[
             OpenApiExample(
                 "The school's feedback",

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import caller_scope
-from config.schema import CONFLICT
+from config.schema import CONFLICT, error_response
 from exchange import selectors as exchange_selectors
 from library import access, selectors, services
 from library.filters import ProblemReportFilter, ResourceFilter
@@ -197,7 +197,7 @@ class ResourceViewSet(
         "participants. 404 for a session that is not yours; 409 `session_not_completed` "
         "before it was held.",
         request=FromSessionInputSerializer,
-        responses={201: ResourceSerializer, **CONFLICT},
+        responses={201: ResourceSerializer, 404: error_response(404), **CONFLICT},
         examples=[
             OpenApiExample(
                 "From a session",
