@@ -494,7 +494,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Every sign-in would log at INFO; failures and lockouts are WARNING and still logged.
+        "axes": {"level": "WARNING"},
+    },
 }
 # /metrics (config/metrics.py): a platform admin's session, or this bearer token (for the
 # scraper). Unset: admins only.
