@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -268,8 +269,8 @@ def _role_users(password: str) -> list[DemoUser]:
         email = f"{local_part}@{DEMO_DOMAIN}"
         user = _user(email, password, full_name, admin=role is None)
         if role is not None:
-            place_field = places.get(role, "school")
-            Membership.objects.get_or_create(user=user, role=role, **{place_field: place})
+            where: dict[str, Any] = {places.get(role, "school"): place}
+            Membership.objects.get_or_create(user=user, role=role, **where)
         result.append(DemoUser(email, role or "platform admin", str(place or "all")))
     return result
 
