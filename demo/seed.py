@@ -428,6 +428,8 @@ def _requests(rng: random.Random, password: str) -> None:
                 staff_attending=rng.randint(1, 12),
                 urgency=rng.choice(["routine", "soon", "urgent"]),
                 video_acceptable=True,
+                # One of each school's two shares its pupil details with the LA officer.
+                shares_details_with_local_authority=offset == 0,
                 preferred_windows=[
                     {
                         "date": today + timedelta(days=7 * week + 1),
