@@ -2,8 +2,7 @@
 
 Every access rule of the apps above is a function of the caller's ``CallerScope``: the
 schools they belong to, by role, the trusts they coordinate and the local authorities
-they are an officer of. Platform admins
-(``is_staff``) see and may do everything.
+they are an officer of. Platform admins (``is_staff``) see and may do everything.
 
 - Schools: every signed-in user sees open schools (GIAS data is public); closed schools,
   kept for history, only platform admins and the school's own members.

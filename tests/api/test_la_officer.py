@@ -6,9 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.access import caller_scope
 from accounts.enums import Role
-from exchange import services
+from exchange import selectors, services
 from exchange.models import SupportRequest
+from exchange.serializers import SupportRequestSerializer
 from scheduling import services as scheduling_services
 from tests import factories
 from tests.api.test_exchange_lists import make_request
@@ -204,6 +206,21 @@ def test_every_write_on_its_las_request_is_403_to_an_officer_and_changes_nothing
         False,
     )
     assert not stored.goals.exists()
+
+
+def test_the_lean_list_and_the_serializer_hide_the_same_fields(client_for, school, officer):
+    # The list is built from rows (exchange/pages.py), the schema's serializer from
+    # instances: both apply ``access.hides_pupil_details``.
+    factories.SupportRequestFactory(school=school, shares_details_with_local_authority=True)
+    factories.SupportRequestFactory(school=school)
+    visible = selectors.support_requests_visible_to(user=officer).order_by("-created_at", "-id")
+    scope = caller_scope(user=officer)
+
+    expected = SupportRequestSerializer(visible, many=True, context={"scope": scope}).data
+    body = client_for(officer).get(f"{API}/requests").json()
+
+    assert body["results"] == expected
+    assert [row["context"] is None for row in expected] == [True, False]
 
 
 def count_list_queries(client) -> tuple[int, int]:
