@@ -1,14 +1,15 @@
 """Who the caller is, and which schools they may see.
 
 Every access rule of the apps above is a function of the caller's ``CallerScope``: the
-schools they belong to, by role, and the trusts they coordinate. Platform admins
-(``is_staff``) see and may do everything.
+schools they belong to, by role, the trusts they coordinate and the local authorities
+they are an officer of. Platform admins (``is_staff``) see and may do everything.
 
 - Schools: every signed-in user sees open schools (GIAS data is public); closed schools,
   kept for history, only platform admins and the school's own members.
 - Trusts: public (GIAS); a trust's ``school_count`` counts only the schools above.
 """
 
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Q
@@ -16,8 +17,16 @@ from django.db.models import Q
 from accounts.models import Membership, User
 
 
+@dataclass(frozen=True)
+class _Memberships:
+    schools_by_role: dict[str, set[int]] = field(default_factory=dict)
+    trust_ids: set[int] = field(default_factory=set)
+    local_authority_ids: set[int] = field(default_factory=set)
+
+
 class CallerScope:
-    """What a user's memberships open up: school URNs by role, and coordinated trusts.
+    """What a user's memberships open up: school URNs by role, coordinated trusts, and the
+    local authorities they are an officer of.
 
     The memberships are read (one query) the first time a rule needs them, so checks that
     are settled by the user alone (admin, owner) cost none."""
@@ -27,28 +36,34 @@ class CallerScope:
         self.is_admin = bool(user.is_staff)
 
     @cached_property
-    def _memberships(self) -> tuple[dict[str, set[int]], set[int]]:
-        schools_by_role: dict[str, set[int]] = {}
-        trust_ids: set[int] = set()
+    def _memberships(self) -> _Memberships:
+        memberships = _Memberships()
         if not self.user.is_authenticated:
-            return schools_by_role, trust_ids
-        for role, school_id, trust_id in Membership.objects.filter(
+            return memberships
+        for role, school_id, trust_id, local_authority_id in Membership.objects.filter(
             user_id=self.user.pk
-        ).values_list("role", "school_id", "trust_id"):
+        ).values_list("role", "school_id", "trust_id", "local_authority_id"):
             if trust_id is not None:
-                trust_ids.add(trust_id)
+                memberships.trust_ids.add(trust_id)
+            elif local_authority_id is not None:
+                memberships.local_authority_ids.add(local_authority_id)
             else:
-                schools_by_role.setdefault(role, set()).add(school_id)
-        return schools_by_role, trust_ids
+                memberships.schools_by_role.setdefault(role, set()).add(school_id)
+        return memberships
 
     @property
     def trust_ids(self) -> set[int]:
         """The trusts the user coordinates."""
-        return self._memberships[1]
+        return self._memberships.trust_ids
+
+    @property
+    def local_authority_ids(self) -> set[int]:
+        """The local authorities (``LocalAuthority`` pks) the user is an officer of."""
+        return self._memberships.local_authority_ids
 
     def schools(self, *roles: str) -> set[int]:
         """The URNs of the schools where the user holds any of ``roles``."""
-        schools_by_role = self._memberships[0]
+        schools_by_role = self._memberships.schools_by_role
         return set().union(*(schools_by_role.get(role, set()) for role in roles))
 
 

@@ -17,7 +17,7 @@ def acting_admin(request: HttpRequest) -> User:
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["school", "trust", "user"]
+    autocomplete_fields = ["school", "trust", "local_authority", "user"]
 
 
 @admin.register(User)
@@ -90,8 +90,15 @@ class SchoolAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "school", "trust", "created_at"]
+    list_display = ["user", "role", "school", "trust", "local_authority", "created_at"]
     list_filter = ["role"]
-    search_fields = ["user__email", "school__name", "=school__urn", "trust__name"]
-    list_select_related = ["user", "school", "trust"]
-    autocomplete_fields = ["user", "school", "trust"]
+    search_fields = [
+        "user__email",
+        "school__name",
+        "=school__urn",
+        "trust__name",
+        "local_authority__name",
+        "=local_authority__code",
+    ]
+    list_select_related = ["user", "school", "trust", "local_authority"]
+    autocomplete_fields = ["user", "school", "trust", "local_authority"]

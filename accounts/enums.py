@@ -6,6 +6,7 @@ class Role(models.TextChoices):
     SENCO = "senco", "SENCO (school lead)"
     EXPERT = "expert", "Expert"
     TRUST_COORDINATOR = "trust_coordinator", "Trust coordinator"
+    LA_OFFICER = "la_officer", "Local authority officer"
 
 
 class SchoolKind(models.TextChoices):

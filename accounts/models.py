@@ -159,7 +159,8 @@ class SchoolNeedProvision(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role at a school, or, for trust coordinators, at a trust."""
+    """A user's role at a school; for trust coordinators, at a trust; for local-authority
+    officers, at a local authority."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=24, choices=Role.choices)
@@ -169,18 +170,39 @@ class Membership(models.Model):
     trust = models.ForeignKey(
         Trust, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
+    local_authority = models.ForeignKey(
+        LocalAuthority,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text="Local-authority officers only.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["user_id", "role"]
         constraints = [
-            # A trust coordinator is attached to a trust; every other role to a school.
+            # Each role is attached to exactly one kind of place: a trust coordinator to a
+            # trust, a local-authority officer to a local authority, every other role to a
+            # school.
             models.CheckConstraint(
                 condition=(
-                    Q(role=Role.TRUST_COORDINATOR, trust__isnull=False, school__isnull=True)
+                    Q(
+                        role=Role.TRUST_COORDINATOR,
+                        trust__isnull=False,
+                        school__isnull=True,
+                        local_authority__isnull=True,
+                    )
+                    | Q(
+                        role=Role.LA_OFFICER,
+                        local_authority__isnull=False,
+                        school__isnull=True,
+                        trust__isnull=True,
+                    )
                     | (
-                        ~Q(role=Role.TRUST_COORDINATOR)
-                        & Q(school__isnull=False, trust__isnull=True)
+                        ~Q(role__in=[Role.TRUST_COORDINATOR, Role.LA_OFFICER])
+                        & Q(school__isnull=False, trust__isnull=True, local_authority__isnull=True)
                     )
                 ),
                 name="accounts_membership_scope_matches_role",
@@ -195,7 +217,13 @@ class Membership(models.Model):
                 condition=Q(trust__isnull=False),
                 name="accounts_membership_trust_role_unique",
             ),
+            models.UniqueConstraint(
+                fields=["user", "local_authority", "role"],
+                condition=Q(local_authority__isnull=False),
+                name="accounts_membership_la_role_unique",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.get_role_display()} at {self.school or self.trust}"
+        place = self.school or self.trust or self.local_authority
+        return f"{self.user} — {self.get_role_display()} at {place}"

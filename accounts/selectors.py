@@ -8,7 +8,9 @@ from accounts.models import Membership, School, Trust, User
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("school__local_authority", "trust")
+    return Membership.objects.filter(user=user).select_related(
+        "school__local_authority", "trust", "local_authority"
+    )
 
 
 def schools_visible_to(*, user: User) -> QuerySet[School]:

@@ -61,10 +61,13 @@ class SchoolSummarySerializer(serializers.ModelSerializer):
 class MembershipSerializer(serializers.ModelSerializer):
     school = SchoolSummarySerializer(allow_null=True)
     trust = TrustSummarySerializer(allow_null=True)
+    local_authority = LocalAuthoritySerializer(
+        allow_null=True, help_text="Local-authority officers only; `school` and `trust` are null."
+    )
 
     class Meta:
         model = Membership
-        fields = ["id", "role", "school", "trust"]
+        fields = ["id", "role", "school", "trust", "local_authority"]
 
 
 class MeSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from accounts import gias
 from accounts.enums import Role, SchoolKind
-from accounts.models import Membership, School, Trust, User
+from accounts.models import LocalAuthority, Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
 from config import csv_files
 from demo.knowledge import past_work_seed
@@ -253,20 +254,23 @@ def _role_users(password: str) -> list[DemoUser]:
     mainstream = next(school for school in _open(SchoolKind.MAINSTREAM) if school.trust_id)
     specials = _open(SchoolKind.SPECIAL)
     special = next((s for s in specials if s.region == mainstream.region), specials[0])
-    people: list[tuple[str, str, str | None, School | None, Trust | None]] = [
-        ("admin", "Platform Admin", None, None, None),
-        ("senco", "Sam Senco", Role.SENCO, mainstream, None),
-        ("staff", "Jo Teacher", Role.SCHOOL_STAFF, mainstream, None),
-        ("expert", "Alex Expert", Role.EXPERT, special, None),
-        ("coordinator", "Chris Coordinator", Role.TRUST_COORDINATOR, None, mainstream.trust),
+    people: list[tuple[str, str, str | None, School | Trust | LocalAuthority | None]] = [
+        ("admin", "Platform Admin", None, None),
+        ("senco", "Sam Senco", Role.SENCO, mainstream),
+        ("staff", "Jo Teacher", Role.SCHOOL_STAFF, mainstream),
+        ("expert", "Alex Expert", Role.EXPERT, special),
+        ("coordinator", "Chris Coordinator", Role.TRUST_COORDINATOR, mainstream.trust),
+        ("la", "Lee Officer", Role.LA_OFFICER, mainstream.local_authority),
     ]
+    # The membership's place field: a trust or an LA for those roles, a school for the rest.
+    places: dict[str, str] = {Role.TRUST_COORDINATOR: "trust", Role.LA_OFFICER: "local_authority"}
     result = []
-    for local_part, full_name, role, school, trust in people:
+    for local_part, full_name, role, place in people:
         email = f"{local_part}@{DEMO_DOMAIN}"
         user = _user(email, password, full_name, admin=role is None)
         if role is not None:
-            Membership.objects.get_or_create(user=user, role=role, school=school, trust=trust)
-        place = school or trust
+            where: dict[str, Any] = {places.get(role, "school"): place}
+            Membership.objects.get_or_create(user=user, role=role, **where)
         result.append(DemoUser(email, role or "platform admin", str(place or "all")))
     return result
 
@@ -424,6 +428,8 @@ def _requests(rng: random.Random, password: str) -> None:
                 staff_attending=rng.randint(1, 12),
                 urgency=rng.choice(["routine", "soon", "urgent"]),
                 video_acceptable=True,
+                # One of each school's two shares its pupil details with the LA officer.
+                shares_details_with_local_authority=offset == 0,
                 preferred_windows=[
                     {
                         "date": today + timedelta(days=7 * week + 1),

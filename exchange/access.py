@@ -15,12 +15,14 @@ Experts
 
 Support requests
 - see: the school's staff and SENCOs (the school's side); its trust's coordinators (read
-  only); an expert only while something ties them to it: a proposal still open or
-  accepted, or a session (offered, confirmed or held). Once their proposal is declined,
-  expired or withdrawn and no session remains, the request is 404 to them
-  (``docs/privacy.md``).
+  only); its local authority's officers (read only, without the pupil free text unless the
+  school shares it: ``hides_pupil_details``); an expert only while something ties them to
+  it: a proposal still open or accepted, or a session (offered, confirmed or held). Once
+  their proposal is declined, expired or withdrawn and no session remains, the request is
+  404 to them (``docs/privacy.md``).
 - raise: the school's side, for its school.
-- edit or delete a draft: the school's side.
+- edit or delete a draft: the school's side; it also shares the details with its local
+  authority, or stops, at any status.
 - submit, cancel, close: the school's SENCO.
 - see who moved it (``changed_by``): the school's side.
 
@@ -87,24 +89,46 @@ def schools_acted_for(scope: CallerScope) -> set[int]:
     return scope.schools(*SCHOOL_REQUEST_ROLES)
 
 
+def _school_side(scope: CallerScope, prefix: str) -> Q:
+    return Q(**{f"{prefix}school_id__in": schools_acted_for(scope)})
+
+
+def _trusts(scope: CallerScope, prefix: str) -> Q:
+    return Q(**{f"{prefix}school__trust_id__in": scope.trust_ids})
+
+
+def _local_authorities(scope: CallerScope, prefix: str) -> Q:
+    return Q(**{f"{prefix}school__local_authority_id__in": scope.local_authority_ids})
+
+
 def request_readers(scope: CallerScope, prefix: str = "") -> Q:
-    """Requests the caller reads through a membership: their schools' (the school's side)
-    and their coordinated trusts' schools'. ``prefix`` applies it across a relation
-    (``"request__"``), for what hangs off a request (proposals, sessions)."""
-    return Q(**{f"{prefix}school_id__in": schools_acted_for(scope)}) | Q(
-        **{f"{prefix}school__trust_id__in": scope.trust_ids}
-    )
+    """Requests the caller reads in full through a membership: their schools' (the school's
+    side) and their coordinated trusts' schools'. ``prefix`` applies it across a relation
+    (``"request__"``), for what hangs off a request and carries its text (proposals,
+    outcome reviews)."""
+    return _school_side(scope, prefix) | _trusts(scope, prefix)
+
+
+def request_overseers(scope: CallerScope, prefix: str = "") -> Q:
+    """``request_readers`` and the requests of the caller's local authorities' schools,
+    which an officer reads without the pupil free text (``hides_pupil_details``): for what
+    shows no such text (sessions)."""
+    return request_readers(scope, prefix) | _local_authorities(scope, prefix)
 
 
 def request_visibility(scope: CallerScope) -> Q:
-    """The support requests the caller sees: through a membership, or as an expert tied to
-    it by an open or accepted proposal or by a session that is not cancelled."""
+    """The support requests the caller sees: through a membership (``request_overseers``),
+    or as an expert tied to it by an open or accepted proposal or by a session that is not
+    cancelled."""
     if scope.is_admin:
         return Q()
     # One id subquery, a UNION of indexed arms: an OR of the arms, with the proposals and
-    # sessions as correlated EXISTS, scans every request instead.
-    own = SupportRequest.objects.filter(school_id__in=schools_acted_for(scope))
-    trusts = SupportRequest.objects.filter(school__trust_id__in=scope.trust_ids)
+    # sessions as correlated EXISTS, scans every request instead. The membership arms are
+    # the ones ``request_overseers`` ORs together.
+    members = [
+        SupportRequest.objects.filter(arm(scope, ""))
+        for arm in (_school_side, _trusts, _local_authorities)
+    ]
     # Matching's proposals and scheduling's sessions, read through their reverse relations:
     # those apps build on the exchange, so the exchange names their tables only by relation.
     # Each condition is one filter() call, so status and expert are of the same row.
@@ -118,9 +142,46 @@ def request_visibility(scope: CallerScope) -> Q:
     )
     arms = [
         arm.order_by().values("pk")
-        for arm in (own, trusts, proposed_to_caller, in_session_with_caller)
+        for arm in (*members, proposed_to_caller, in_session_with_caller)
     ]
     return Q(pk__in=arms[0].union(*arms[1:]))
+
+
+# The pupil free text of a request: what a local-authority officer reads only when shared.
+PUPIL_DETAIL_FIELDS = ("context", "tried_so_far", "desired_outcome")
+
+
+def hides_pupil_details(
+    scope: CallerScope,
+    *,
+    school_id: int,
+    trust_id: int | None,
+    local_authority_id: int,
+    shared: bool,
+) -> bool:
+    """Whether the caller reads a request (of this school, trust and local authority)
+    without its pupil free text: they read it only as an officer of its local authority,
+    not as its school's side or its trust's coordinator, and the school does not share it
+    (``shares_details_with_local_authority``). Such a caller who is also an expert tied to
+    the request still gets it without: one rule per row, with no query."""
+    return (
+        not shared
+        and not scope.is_admin
+        and local_authority_id in scope.local_authority_ids
+        and school_id not in schools_acted_for(scope)
+        and trust_id not in scope.trust_ids
+    )
+
+
+def request_hides_pupil_details(scope: CallerScope, support_request: SupportRequest) -> bool:
+    """``hides_pupil_details`` for a request instance (its school loaded)."""
+    return hides_pupil_details(
+        scope,
+        school_id=support_request.school_id,
+        trust_id=support_request.school.trust_id,
+        local_authority_id=support_request.school.local_authority_id,
+        shared=support_request.shares_details_with_local_authority,
+    )
 
 
 def acts_for_school(scope: CallerScope, school_id: int) -> bool:

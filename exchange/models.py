@@ -297,6 +297,11 @@ class SupportRequest(models.Model):
     )
     urgency = models.CharField(max_length=12, choices=Urgency.choices, default=Urgency.ROUTINE)
     video_acceptable = models.BooleanField(default=True)
+    shares_details_with_local_authority = models.BooleanField(
+        default=False,
+        help_text="The school lets its local authority's officers read the pupil free text "
+        "(context, what was tried, the desired outcome, goals' wording).",
+    )
 
     status = models.CharField(
         max_length=16, choices=RequestStatus.choices, default=RequestStatus.DRAFT, db_index=True

@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.settings import api_settings
 
+from accounts.access import CallerScope
+from exchange.access import PUPIL_DETAIL_FIELDS, hides_pupil_details
 from exchange.constants import accepts_work
 from exchange.models import (
     FORMAT_FLAGS,
@@ -76,6 +78,9 @@ REQUEST_COLUMNS = (
     "staff_attending",
     "urgency",
     "video_acceptable",
+    "shares_details_with_local_authority",
+    "school__trust_id",
+    "school__local_authority_id",
     "status",
     "status_changed_at",
     "submitted_at",
@@ -89,8 +94,13 @@ def support_request_rows(queryset: QuerySet[SupportRequest]) -> QuerySet:
     return queryset.select_related(None).prefetch_related(None).values(*REQUEST_COLUMNS)
 
 
-def support_requests(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``SupportRequestSerializer(many=True).data`` for these rows: three more queries."""
+def support_requests(
+    rows: Sequence[dict[str, Any]], scope: CallerScope | None = None
+) -> list[dict[str, Any]]:
+    """``SupportRequestSerializer(many=True).data`` for these rows: three more queries. With
+    the caller's ``scope``, the pupil free text they may not read is ``None``
+    (``access.hides_pupil_details``); without, it is shown (for lists only full readers see:
+    proposals)."""
     ids = [row["id"] for row in rows]
     if not ids:
         return []
@@ -110,7 +120,7 @@ def support_requests(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         .order_by("date", "start_time", "id")
         .values_list("request_id", "date", "start_time", "end_time")
     )
-    return [
+    items = [
         {
             "id": row["id"],
             "school": {
@@ -135,6 +145,7 @@ def support_requests(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "staff_attending": row["staff_attending"],
             "urgency": row["urgency"],
             "video_acceptable": row["video_acceptable"],
+            "shares_details_with_local_authority": row["shares_details_with_local_authority"],
             "preferred_windows": windows.get(row["id"], []),
             "status": row["status"],
             "status_changed_at": datetime_text(row["status_changed_at"]),
@@ -144,6 +155,17 @@ def support_requests(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+    if scope is not None:
+        for row, item in zip(rows, items, strict=True):
+            if hides_pupil_details(
+                scope,
+                school_id=row["school__urn"],
+                trust_id=row["school__trust_id"],
+                local_authority_id=row["school__local_authority_id"],
+                shared=row["shares_details_with_local_authority"],
+            ):
+                item.update(dict.fromkeys(PUPIL_DETAIL_FIELDS))
+    return items
 
 
 # --- the expert directory ----------------------------------------------------------------------

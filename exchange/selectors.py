@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.access import caller_scope
+from accounts.access import CallerScope, caller_scope
 from accounts.enums import SchoolKind
 from accounts.models import School, User
 from exchange import access
@@ -65,12 +65,15 @@ def credentials_of(*, expert: ExpertProfile) -> QuerySet[Credential]:
     return Credential.objects.filter(expert=expert)
 
 
-def support_requests_visible_to(*, user: User) -> QuerySet[SupportRequest]:
-    """The support requests the caller sees (``access.request_visibility``)."""
+def support_requests_visible_to(
+    *, user: User, scope: CallerScope | None = None
+) -> QuerySet[SupportRequest]:
+    """The support requests the caller sees (``access.request_visibility``); pass the
+    caller's ``scope`` when the view reads it too, so its memberships are read once."""
     requests = SupportRequest.objects.select_related(
         "school__local_authority", "school__trust", "primary_need"
     ).prefetch_related("needs", "topics", "preferred_windows")
-    return requests.filter(access.request_visibility(caller_scope(user=user)))
+    return requests.filter(access.request_visibility(scope or caller_scope(user=user)))
 
 
 def status_history_of(*, support_request: SupportRequest) -> QuerySet[StatusChange]:

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -7,6 +8,7 @@ from rest_framework import serializers
 from accounts.models import School
 from accounts.serializers import SchoolSummarySerializer
 from config.serializers import WholeWhenNested
+from exchange import access
 from exchange.constants import MAX_TRAVEL_KM
 from exchange.enums import EducationPhase, Format
 from exchange.models import (
@@ -334,6 +336,12 @@ class SupportRequestInputSerializer(_ScopedSchoolMixin, serializers.Serializer):
         choices=SupportRequest._meta.get_field("urgency").choices, required=False
     )
     video_acceptable = serializers.BooleanField(required=False)
+    shares_details_with_local_authority = serializers.BooleanField(
+        required=False,
+        help_text="Let your local authority's officers read `context`, `tried_so_far`, "
+        "`desired_outcome` and the goals' wording (default: no). May be changed at any status, "
+        "alone in a PATCH.",
+    )
     preferred_windows = PreferredWindowSerializer(many=True, required=False, max_length=30)
 
     def validate_parental_consent_date(self, value):  # type: ignore[no-untyped-def]
@@ -358,12 +366,25 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True, required=False)
 
 
+# The pupil free text's description: why it may be null (``access.hides_pupil_details``).
+HIDDEN = (
+    "`null` for a local-authority officer unless the school shares the details "
+    "(`shares_details_with_local_authority`): pupil free text stays with the school, its "
+    "trust and the experts working on the request."
+)
+
+
 class SupportRequestSerializer(serializers.ModelSerializer):
     school = SchoolSummarySerializer()
     needs = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     primary_need = serializers.SlugRelatedField(slug_field="code", read_only=True)
     topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     preferred_windows = PreferredWindowSerializer(many=True, read_only=True)
+    context = serializers.CharField(
+        allow_null=True, help_text=f"The needs as they present. {HIDDEN}"
+    )
+    tried_so_far = serializers.CharField(allow_null=True, help_text=HIDDEN)
+    desired_outcome = serializers.CharField(allow_null=True, help_text=HIDDEN)
 
     class Meta:
         model = SupportRequest
@@ -387,6 +408,7 @@ class SupportRequestSerializer(serializers.ModelSerializer):
             "staff_attending",
             "urgency",
             "video_acceptable",
+            "shares_details_with_local_authority",
             "preferred_windows",
             "status",
             "status_changed_at",
@@ -394,6 +416,15 @@ class SupportRequestSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, instance: SupportRequest) -> dict[str, Any]:
+        """With the caller's ``scope`` in the context, the pupil free text they may not read
+        is ``None`` (``access.hides_pupil_details``, as ``pages.support_requests``)."""
+        data = super().to_representation(instance)
+        scope = self.context.get("scope")
+        if scope is not None and access.request_hides_pupil_details(scope, instance):
+            data.update(dict.fromkeys(access.PUPIL_DETAIL_FIELDS))
+        return data
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):

@@ -5,6 +5,8 @@ computed over the schools the caller may see figures for; no one else reads anal
 
 - platform admins: every school.
 - trust coordinators: their trusts' schools.
+- local-authority officers: their local authorities' schools (``School.local_authority``).
+- a user who is both sees the union.
 
 Figures never name pupils or staff; small counts are suppressed (``insights.suppression``).
 """
@@ -15,8 +17,9 @@ from accounts.access import CallerScope
 
 
 def reads_analytics(scope: CallerScope) -> bool:
-    """Admins and coordinators read analytics; school staff, SENCOs and experts do not."""
-    return scope.is_admin or bool(scope.trust_ids)
+    """Admins, trust coordinators and local-authority officers read analytics; school
+    staff, SENCOs and experts do not."""
+    return scope.is_admin or bool(scope.trust_ids) or bool(scope.local_authority_ids)
 
 
 def analytics_schools(scope: CallerScope, prefix: str = "") -> Q:
@@ -24,4 +27,6 @@ def analytics_schools(scope: CallerScope, prefix: str = "") -> Q:
     relation (``"school__"`` on requests, ``"request__school__"`` on sessions)."""
     if scope.is_admin:
         return Q()
-    return Q(**{f"{prefix}trust_id__in": scope.trust_ids})
+    return Q(**{f"{prefix}trust_id__in": scope.trust_ids}) | Q(
+        **{f"{prefix}local_authority_id__in": scope.local_authority_ids}
+    )

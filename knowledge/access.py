@@ -8,13 +8,16 @@ Feedback on a session
 - change: its author, within the edit window.
 
 Goals and staff confidence of a request
-- see: whoever sees the request (``exchange.access.request_visibility``).
+- see: whoever sees the request (``exchange.access.request_visibility``); a local-authority
+  officer without the goals' wording unless the school shares the request's details
+  (``exchange.access.hides_pupil_details``, applied by the goals' view).
 - set goals, before the first session is held: the school's side (staff, SENCOs, admins).
 - rate confidence before the first session: the school's staff and SENCOs.
 
 Outcome reviews
 - see: the school's side, the trust's coordinators (outcomes feed their analytics), the
-  experts who held the request's sessions, admins.
+  experts who held the request's sessions, admins. Not local-authority officers: a review
+  carries the goals' wording and the school's notes (their analytics read the figures).
 - record or skip: the school's SENCO (and admins).
 """
 

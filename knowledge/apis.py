@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.access import caller_scope
 from config.filtering import IdFilter
 from config.schema import CONFLICT, error_response
+from exchange import access as exchange_access
 from exchange import selectors as exchange_selectors
 from exchange.models import SupportRequest
 from knowledge import access, selectors, services
@@ -246,7 +247,8 @@ class RequestScopedMixin:
     list=extend_schema(
         summary="A request's goals (Goal Attainment Scaling)",
         description="Up to three, in order, each with its baseline and, after the review, "
-        "the level attained. Whoever sees the request sees them.",
+        "the level attained. Whoever sees the request sees them; a local-authority officer "
+        "without their wording unless the school shares the request's details.",
         examples=[
             OpenApiExample(
                 "A goal",
@@ -288,6 +290,14 @@ class RequestGoalViewSet(
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no request
             return Goal.objects.none()
         return selectors.goals_of(support_request_id=self.support_request().pk)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["hides_pupil_details"] = exchange_access.request_hides_pupil_details(
+                caller_scope(user=self.request.user), self.support_request()
+            )
+        return context
 
     def _writable(self) -> SupportRequest:
         support_request = self.support_request()

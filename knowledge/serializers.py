@@ -107,9 +107,26 @@ class GoalInputSerializer(serializers.Serializer):
     )
 
 
+# Goals are worded about pupils: why their wording may be null.
+GOAL_HIDDEN = (
+    "`null` for a local-authority officer unless the school shares the request's details "
+    "(`shares_details_with_local_authority`)."
+)
+GOAL_WORDING_FIELDS = ("description", "expected_outcome")
+
+
 class GoalSerializer(serializers.ModelSerializer):
+    """A goal; with ``hides_pupil_details`` in the context (``exchange.access``), its
+    wording is ``None``."""
+
     attainment = serializers.SerializerMethodField(
         help_text="The level reached at the review, once recorded."
+    )
+    description = serializers.CharField(
+        allow_null=True, help_text=f"What should change. {GOAL_HIDDEN}"
+    )
+    expected_outcome = serializers.CharField(
+        allow_null=True, help_text=f"Level 0 in words: the expected outcome. {GOAL_HIDDEN}"
     )
 
     class Meta:
@@ -130,6 +147,12 @@ class GoalSerializer(serializers.ModelSerializer):
     def get_attainment(self, goal: Goal) -> int | None:
         attained = getattr(goal, "attainment", None)
         return None if attained is None else attained.attainment
+
+    def to_representation(self, instance: Goal) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if self.context.get("hides_pupil_details"):
+            data.update(dict.fromkeys(GOAL_WORDING_FIELDS))
+        return data
 
 
 class ConfidenceInputSerializer(serializers.Serializer):

@@ -1,8 +1,9 @@
 """Who may see and do what with sessions. A session has two sides: the requesting school
 (its staff and SENCOs, ``exchange.access.acts_for_school``) and the session's expert.
 
-- see a session: either side; the school's trust coordinators (read only, without the
-  people: names, attendees, video link and reasons are for the two sides); admins.
+- see a session: either side; the school's trust coordinators and its local authority's
+  officers (read only, without the people: names, attendees, video link and reasons are
+  for the two sides); admins.
 - book a session, confirm an offered slot, ask for other times: the school's side.
 - reschedule, cancel, mark held or no-show, download the invitation: either side.
 """
@@ -10,7 +11,7 @@
 from django.db.models import Q
 
 from accounts.access import CallerScope
-from exchange.access import acts_for_school, request_readers
+from exchange.access import acts_for_school, request_overseers
 from exchange.models import SupportRequest
 from scheduling.models import Session
 
@@ -19,7 +20,7 @@ def session_visibility(scope: CallerScope) -> Q:
     """The sessions the caller sees."""
     if scope.is_admin:
         return Q()
-    return request_readers(scope, "request__") | Q(expert__user_id=scope.user.pk)
+    return request_overseers(scope, "request__") | Q(expert__user_id=scope.user.pk)
 
 
 def can_schedule_request(scope: CallerScope, support_request: SupportRequest) -> bool:

@@ -81,6 +81,12 @@ class TrustCoordinatorMembershipFactory(MembershipFactory):
     trust = factory.SubFactory(TrustFactory)
 
 
+class LaOfficerMembershipFactory(MembershipFactory):
+    role = Role.LA_OFFICER
+    school = None
+    local_authority = factory.SubFactory(LocalAuthorityFactory)
+
+
 # --- exchange ---------------------------------------------------------------------------------
 
 

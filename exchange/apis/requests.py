@@ -1,6 +1,8 @@
 """Support requests: raising, editing and moving them, and their history."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
@@ -15,7 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.access import caller_scope
+from accounts.access import CallerScope, caller_scope
 from accounts.models import School
 from config.pagination import RowsListMixin
 from config.schema import CONFLICT
@@ -35,7 +37,9 @@ from exchange.serializers import (
         summary="List support requests",
         description=(
             "Your schools' requests (staff and SENCOs), your trust's schools' requests "
-            "(trust coordinators, read-only), or all (admins)."
+            "(trust coordinators, read-only), your local authority's schools' requests "
+            "(local-authority officers, read-only, the pupil free text `null` unless the "
+            "school shares it), or all (admins)."
         ),
     ),
     retrieve=extend_schema(summary="Retrieve a support request"),
@@ -55,21 +59,28 @@ class SupportRequestViewSet(
     ordering = ["-created_at", "-id"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    @cached_property
+    def scope(self) -> CallerScope:
+        """The caller's memberships, read once per request for the queryset and the page."""
+        return caller_scope(user=self.request.user)
+
     def get_queryset(self) -> QuerySet[SupportRequest]:
-        return selectors.support_requests_visible_to(user=self.request.user)
+        return selectors.support_requests_visible_to(user=self.request.user, scope=self.scope)
 
     # The list's JSON from plain rows (exchange/pages.py).
     list_rows = staticmethod(pages.support_request_rows)
-    render_rows = staticmethod(pages.support_requests)
+
+    def render_rows(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        return pages.support_requests(rows, self.scope)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         # As get_object (the filters apply, a bad id is a 404), read as one plain row.
         rows = pages.support_request_rows(self.filter_queryset(self.get_queryset()))
-        return Response(pages.support_requests([get_object_or_404(rows, pk=pk)])[0])
+        return Response(self.render_rows([get_object_or_404(rows, pk=pk)])[0])
 
     def _render(self, support_request: SupportRequest, **kwargs: object) -> Response:
         rows = pages.support_request_rows(self.get_queryset())
-        return Response(pages.support_requests([rows.get(pk=support_request.pk)])[0], **kwargs)  # type: ignore[arg-type]
+        return Response(self.render_rows([rows.get(pk=support_request.pk)])[0], **kwargs)  # type: ignore[arg-type]
 
     def _editable(self) -> SupportRequest:
         support_request = self.get_object()
@@ -141,6 +152,8 @@ class SupportRequestViewSet(
 
     @extend_schema(
         summary="Edit a draft request",
+        description="Any field of a draft. At any status, `shares_details_with_local_authority` "
+        "alone: share the pupil free text with your local authority, or stop sharing it.",
         request=SupportRequestInputSerializer,
         responses={200: SupportRequestSerializer, **CONFLICT},
     )

@@ -34,7 +34,11 @@ REQUEST_PLAIN_FIELDS = (
     "staff_attending",
     "urgency",
     "video_acceptable",
+    "shares_details_with_local_authority",
 )
+# The school may share (or stop sharing) the pupil free text with its local authority at
+# any status; everything else changes only in a draft.
+ANY_STATUS_FIELDS = frozenset({"shares_details_with_local_authority"})
 
 
 def support_request_create(*, school: School, created_by: User, **data: Any) -> SupportRequest:
@@ -48,10 +52,10 @@ def support_request_create(*, school: School, created_by: User, **data: Any) -> 
 
 
 def support_request_update(*, support_request: SupportRequest, **data: Any) -> SupportRequest:
-    """Edits a request's content; only drafts can be edited."""
+    """Edits a request's content, only in a draft; ``ANY_STATUS_FIELDS`` at any status."""
     with transaction.atomic():
         locked = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
-        if locked.status not in lifecycle.EDITABLE:
+        if locked.status not in lifecycle.EDITABLE and data.keys() - ANY_STATUS_FIELDS:
             raise ConflictError(
                 f"A {locked.get_status_display().lower()} request cannot be edited.",
                 code="not_editable",

@@ -5,7 +5,7 @@ from django.db import IntegrityError
 
 from accounts.enums import Role
 from accounts.models import Membership, User
-from tests.factories import SchoolFactory, TrustFactory, UserFactory
+from tests.factories import LocalAuthorityFactory, SchoolFactory, TrustFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,23 +26,39 @@ def test_create_user_normalises_the_whole_address():
 
 
 @pytest.mark.parametrize(
-    ("role", "with_school", "with_trust"),
+    ("role", "with_school", "with_trust", "with_la"),
     [
-        (Role.TRUST_COORDINATOR, True, False),
-        (Role.TRUST_COORDINATOR, False, False),
-        (Role.SENCO, False, True),
-        (Role.EXPERT, True, True),
-        (Role.SCHOOL_STAFF, False, False),
+        (Role.TRUST_COORDINATOR, True, False, False),
+        (Role.TRUST_COORDINATOR, False, False, False),
+        (Role.TRUST_COORDINATOR, False, True, True),
+        (Role.SENCO, False, True, False),
+        (Role.EXPERT, True, True, False),
+        (Role.SCHOOL_STAFF, False, False, False),
+        (Role.SCHOOL_STAFF, True, False, True),
+        (Role.SENCO, False, False, True),
+        (Role.LA_OFFICER, False, False, False),
+        (Role.LA_OFFICER, True, False, True),
+        (Role.LA_OFFICER, False, True, True),
+        (Role.LA_OFFICER, True, False, False),
     ],
 )
-def test_a_membership_scope_must_match_its_role(role, with_school, with_trust):
+def test_a_membership_scope_must_match_its_role(role, with_school, with_trust, with_la):
     with pytest.raises(IntegrityError):
         Membership.objects.create(
             user=UserFactory(),
             role=role,
             school=SchoolFactory() if with_school else None,
             trust=TrustFactory() if with_trust else None,
+            local_authority=LocalAuthorityFactory() if with_la else None,
         )
+
+
+def test_an_la_officer_holds_a_local_authority_once():
+    user, authority = UserFactory(), LocalAuthorityFactory()
+    Membership.objects.create(user=user, role=Role.LA_OFFICER, local_authority=authority)
+
+    with pytest.raises(IntegrityError):
+        Membership.objects.create(user=user, role=Role.LA_OFFICER, local_authority=authority)
 
 
 def test_a_user_holds_a_role_at_a_school_once():

@@ -24,7 +24,7 @@ def test_me_shows_the_callers_memberships_and_roles(client_for):
     assert {(m["role"], m["school"]["name"]) for m in body["memberships"]} >= {
         ("senco", "Fernlea Primary School")
     }
-    assert all(m["trust"] is None for m in body["memberships"])
+    assert all(m["trust"] is m["local_authority"] is None for m in body["memberships"])
 
 
 def test_me_shows_a_trust_coordinators_trust(client_for):
@@ -39,6 +39,7 @@ def test_me_shows_a_trust_coordinators_trust(client_for):
             "role": "trust_coordinator",
             "school": None,
             "trust": {"code": membership.trust.code, "name": "Horizon Learning Trust"},
+            "local_authority": None,
         }
     ]
 

@@ -2,7 +2,8 @@
 
 Roles: staff_a and senco_a at mainstream school A (trust T); staff_b at school B (another
 trust); expert (home: special school S); senco_s, S's SENCO (the expert's employer); coord_in
-and coord_out, coordinators of T and of B's trust; admin; anonymous; newcomer (an expert role
+and coord_out, coordinators of T and of B's trust; la_in and la_out, local-authority
+officers of A's and of B's local authority; admin; anonymous; newcomer (an expert role
 but no profile yet: registration only). Allowed writes are checked in the database, and so
 is every refusal: a denied write must leave nothing changed.
 """
@@ -69,6 +70,12 @@ def world(db) -> World:
         "senco_s": factories.MembershipFactory(school=expert.school, role=Role.SENCO).user,
         "coord_in": factories.TrustCoordinatorMembershipFactory(trust=trust_t).user,
         "coord_out": factories.TrustCoordinatorMembershipFactory(trust=trust_other).user,
+        "la_in": factories.LaOfficerMembershipFactory(
+            local_authority=school_a.local_authority
+        ).user,
+        "la_out": factories.LaOfficerMembershipFactory(
+            local_authority=school_b.local_authority
+        ).user,
         "admin": factories.UserFactory(is_staff=True, is_superuser=True),
         "newcomer": factories.MembershipFactory(school=newcomer_school, role=Role.EXPERT).user,
     }
@@ -89,7 +96,7 @@ def check(response, expected: int) -> None:
 
 
 ROLES = ("anonymous", "staff_a", "senco_a", "staff_b", "expert", "senco_s", "coord_in")
-ROLES += ("coord_out", "admin")
+ROLES += ("coord_out", "admin", "la_in", "la_out")
 
 
 def row(*expected: int) -> dict[str, int]:
@@ -99,20 +106,21 @@ def row(*expected: int) -> dict[str, int]:
 # The matrix: the exact status each role gets. For the lists, 200 means "sees the item"
 # and 404 "gets 200 without it". Edit rows say 200 for allowed; creates answer 201, deletes 204.
 # fmt: off
-#                        anon staff_a senco_a staff_b expert senco_s coord_in coord_out admin
-TAXONOMY           = row(401, 200,    200,    200,    200,   200,    200,     200,      200)
-READ_REQUEST       = row(401, 200,    200,    404,    404,   404,    200,     404,      200)
-CREATE_REQUEST     = row(401, 201,    201,    400,    400,   400,    400,     400,      400)
-EDIT_REQUEST       = row(401, 200,    200,    404,    404,   404,    403,     404,      200)
-MOVE_REQUEST       = row(401, 403,    200,    404,    404,   404,    403,     404,      200)
-SEE_VERIFIED       = row(401, 200,    200,    200,    200,   200,    200,     200,      200)
-SEE_UNVERIFIED     = row(401, 404,    404,    404,    200,   200,    404,     404,      200)
-EDIT_VERIFIED      = row(401, 403,    403,    403,    200,   403,    403,     403,      200)
-EDIT_UNVERIFIED    = row(401, 404,    404,    404,    200,   403,    404,     404,      200)
-CONFIRM_VERIFIED   = row(401, 403,    403,    403,    403,   200,    403,     403,      200)
-CONFIRM_UNVERIFIED = row(401, 404,    404,    404,    403,   200,    404,     404,      200)
-EXPERTS_ME         = row(401, 400,    400,    400,    200,   400,    400,     400,      400)
-REGISTER_EXPERT    = row(401, 400,    400,    400,    409,   400,    400,     400,      400)
+# (the ROLES, in order)
+#                        anon staff senco stf_b exprt snc_s co_in co_out admin la_in la_out
+TAXONOMY           = row(401, 200,  200,  200,  200,  200,  200,  200,   200,  200,  200)
+READ_REQUEST       = row(401, 200,  200,  404,  404,  404,  200,  404,   200,  200,  404)
+CREATE_REQUEST     = row(401, 201,  201,  400,  400,  400,  400,  400,   400,  400,  400)
+EDIT_REQUEST       = row(401, 200,  200,  404,  404,  404,  403,  404,   200,  403,  404)
+MOVE_REQUEST       = row(401, 403,  200,  404,  404,  404,  403,  404,   200,  403,  404)
+SEE_VERIFIED       = row(401, 200,  200,  200,  200,  200,  200,  200,   200,  200,  200)
+SEE_UNVERIFIED     = row(401, 404,  404,  404,  200,  200,  404,  404,   200,  404,  404)
+EDIT_VERIFIED      = row(401, 403,  403,  403,  200,  403,  403,  403,   200,  403,  403)
+EDIT_UNVERIFIED    = row(401, 404,  404,  404,  200,  403,  404,  404,   200,  404,  404)
+CONFIRM_VERIFIED   = row(401, 403,  403,  403,  403,  200,  403,  403,   200,  403,  403)
+CONFIRM_UNVERIFIED = row(401, 404,  404,  404,  403,  200,  404,  404,   200,  404,  404)
+EXPERTS_ME         = row(401, 400,  400,  400,  200,  400,  400,  400,   400,  400,  400)
+REGISTER_EXPERT    = row(401, 400,  400,  400,  409,  400,  400,  400,   400,  400,  400)
 # fmt: on
 SEE_EXPERT = {True: SEE_VERIFIED, False: SEE_UNVERIFIED}
 EDIT_EXPERT = {True: EDIT_VERIFIED, False: EDIT_UNVERIFIED}
@@ -200,7 +208,7 @@ def test_only_school_staff_and_sencos_raise_requests_for_their_school(
 ):
     # Outsiders to school A name it; the rest rely on the default: their only school.
     # A special school's SENCO (senco_s) cannot: requests come from mainstream schools.
-    names_a = role in ("staff_b", "coord_in")
+    names_a = role in ("staff_b", "coord_in", "la_in")
     body = {**REQUEST_BODY, **({"school": world.school_a.urn} if names_a else {})}
 
     response = as_role(role).post(f"{API}/requests", body)

@@ -48,6 +48,8 @@ COLUMNS = {
     "coordinator": "coord_in",
     "other coordinator": "coord_out",
     "admin": "admin",
+    "LA officer": "la_in",
+    "other LA officer": "la_out",
 }
 # Endpoints of the endpoints table that no role decides: the caller's own, or a secret URL's.
 ROLE_FREE = {"/auth/token", "/auth/token/refresh", "/me", "/calendar-feed", "/calendar/{token}.ics"}
@@ -82,6 +84,9 @@ def paths_in(text: str) -> set[str]:
     """The paths named in code spans (``GET /requests/{id}``), without the method."""
     return {span.split()[-1] for span in re.findall(r"`([^`]+)`", text)}
 
+
+FREE_TEXT = ("context", "tried_so_far", "desired_outcome")
+GOAL_WORDING = ("description", "expected_outcome")
 
 # --- answers: what a caller got, in the table's words -----------------------------------------
 
@@ -232,6 +237,32 @@ def accepted_request_read(scene: Scene, client) -> str:
         answer(client.get(f"{API}/requests/{pk}")),
         answer(client.get(f"{API}/requests/{pk}/history")),
     )
+
+
+def pupil_free_text(*, shared: bool) -> Check:
+    """Whether the request's detail and its list item show its pupil free text."""
+
+    def check(scene: Scene, client) -> str:
+        pk = scene.accepted.pk
+        with undone():
+            SupportRequest.objects.filter(pk=pk).update(
+                tried_so_far="Ear defenders.", shares_details_with_local_authority=shared
+            )
+            detail = client.get(f"{API}/requests/{pk}")
+            if detail.status_code != 200:
+                return answer(detail)
+            [item] = [
+                row for row in client.get(f"{API}/requests").json()["results"] if row["id"] == pk
+            ]
+            return shown(*(body[field] for body in (detail.json(), item) for field in FREE_TEXT))
+
+    return check
+
+
+def share_with_local_authority(scene: Scene, client) -> str:
+    with undone():
+        body = {"shares_details_with_local_authority": True}
+        return answer(client.patch(f"{API}/requests/{scene.accepted.pk}", body, format="json"))
 
 
 def history_names_people(scene: Scene, client) -> str:
@@ -509,6 +540,17 @@ def outcomes_read(scene: Scene, client) -> str:
         )
 
 
+def goal_wording(scene: Scene, client) -> str:
+    path = f"{API}/requests/{scene.accepted.pk}/goals"
+    with undone():
+        pk = goal_of(scene)
+        listing, detail = client.get(path), client.get(f"{path}/{pk}")
+        if detail.status_code != 200:
+            return answer(detail)
+        [goal] = listing.json()
+        return shown(*(body[field] for body in (goal, detail.json()) for field in GOAL_WORDING))
+
+
 def goals_write(scene: Scene, client) -> str:
     path = f"{API}/requests/{scene.accepted.pk}/goals"
     body = {"description": "Sensory breaks", "expected_outcome": "Two a day.", "baseline": -2}
@@ -621,6 +663,13 @@ DRIVEN_HERE: dict[str, Check] = {
         accepted_request_read
     ),
     "`changed_by` in `GET /requests/{id}/history` (the accepted request)": history_names_people,
+    "pupil free text (`context`, `tried_so_far`, `desired_outcome`) in `GET /requests`, "
+    "`/requests/{id}` (the accepted request)": pupil_free_text(shared=False),
+    "the same, once the school shares it (`shares_details_with_local_authority`)": (
+        pupil_free_text(shared=True)
+    ),
+    "`PATCH /requests/{id}` with only `shares_details_with_local_authority` (the accepted "
+    "request)": share_with_local_authority,
     "`GET /proposals`, `/proposals/{id}`, `/requests/{id}/proposals` (the expert's proposal)": (
         proposal_read(lambda scene: scene.proposal)
     ),
@@ -664,6 +713,8 @@ DRIVEN_HERE: dict[str, Check] = {
     "`PATCH /feedback/{id}` (the SENCO's feedback on it)": feedback_change,
     "`GET /requests/{id}/goals`, `/requests/{id}/goals/{goal_id}`, `/requests/{id}/confidence`, "
     "`/requests/{id}/review` (the accepted request)": outcomes_read,
+    "goals' wording (`description`, `expected_outcome`) in `GET /requests/{id}/goals`, "
+    "`/requests/{id}/goals/{goal_id}` (the accepted request)": goal_wording,
     "`POST /requests/{id}/goals`; `PATCH`, `DELETE` `/requests/{id}/goals/{goal_id}` "
     "(the accepted request, before its session)": goals_write,
     "`POST /requests/{id}/confidence` (the accepted request, before its session)": (

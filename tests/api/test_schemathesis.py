@@ -125,6 +125,10 @@ def scene(db) -> Scene:
         "senco": factories.MembershipFactory(school=school, role=Role.SENCO).user,
         "expert": expert.user,
         "coordinator": factories.TrustCoordinatorMembershipFactory(trust=trust).user,
+        # Reads the school's request with its pupil free text null: the schema says so.
+        "la_officer": factories.LaOfficerMembershipFactory(
+            local_authority=school.local_authority
+        ).user,
         "admin": factories.UserFactory(is_staff=True, is_superuser=True),
     }
     return Scene(users)
@@ -168,7 +172,9 @@ def run_schemathesis(base_url: str, user: User | None) -> Failures:
 
 
 @postgres_only("the contract is checked against the production database")
-@pytest.mark.parametrize("role", ["anonymous", "staff", "senco", "expert", "coordinator", "admin"])
+@pytest.mark.parametrize(
+    "role", ["anonymous", "staff", "senco", "expert", "coordinator", "la_officer", "admin"]
+)
 def test_the_app_does_what_its_schema_says(role, scene, live_server):
     started = time.monotonic()
     failures = run_schemathesis(live_server.url, scene.users[role])

@@ -43,9 +43,26 @@ def test_seed_demo_builds_every_role_experts_and_requests_and_can_run_again():
         StatusChange.objects.count(),
     ) == counts
     roles = set(Membership.objects.values_list("role", flat=True))
-    assert roles == {"senco", "school_staff", "expert", "trust_coordinator"}
+    assert roles == {"senco", "school_staff", "expert", "trust_coordinator", "la_officer"}
     assert User.objects.filter(is_staff=True).count() == 1
     assert User.objects.get(email="senco@demo.exchange").check_password("pw-for-tests")
+
+
+def test_seed_demo_la_officer_reads_its_las_requests_with_the_shared_details_only(client_for):
+    seed()
+    officer = User.objects.get(email="la@demo.exchange")
+    senco_school = Membership.objects.get(user__email="senco@demo.exchange").school
+
+    rows = client_for(officer).get("/api/v1/requests", {"page_size": 100}).json()["results"]
+
+    assert rows
+    assert {row["school"]["urn"] for row in rows} >= {senco_school.urn}
+    for row in rows:
+        shared = row["shares_details_with_local_authority"]
+        assert (row["context"] is not None) is shared
+    assert {row["shares_details_with_local_authority"] for row in rows} == {True, False}
+    local = SupportRequest.objects.filter(school__local_authority=senco_school.local_authority)
+    assert len(rows) == local.count()
 
 
 def test_seed_demo_experts_and_requests_are_varied_and_valid():
