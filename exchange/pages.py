@@ -121,9 +121,9 @@ def new_support_request(
     windows: Sequence[Row] = (),
 ) -> dict[str, Any]:
     """The item of a request just inserted with these relations (``support_request_create``
-    and its validated windows), from the instance: no query. The relations in the list's
-    orders (``NEEDS``, ``TOPICS``, ``WINDOWS``: by position and code, by name, by date and
-    start, then as inserted)."""
+    and its validated windows), from the instance: no query. The relations in
+    ``REQUEST_RELATIONS``' orders (needs by position and code, topics by name, windows by
+    date and start, then as inserted)."""
     renderer = request_renderer()
     row = {
         column: attrgetter(column.replace("__", "."))(support_request)
