@@ -1,7 +1,7 @@
 """The API at national scale against its raw limit, measured in one run (docs/benchmarks.md).
 
     .venv/bin/python bench/api.py                 # national: 20,000 requests × 5,000 experts
-    .venv/bin/python bench/api.py --smoke         # CI: a tiny instance, ~1 s of load each
+    .venv/bin/python bench/api.py --smoke         # CI: a tiny instance, A B of ~1 s each
 
 Builds the national instance with bench/matching.py (or reuses it when the database already
 holds it), serves the API with gunicorn (2 workers, gthread, 4 threads; DEBUG off, throttles
@@ -146,6 +146,7 @@ def main(argv: list[str]) -> int:
     }
     problems: list[str] = []
     rows: list[tuple[load.Endpoint, load.Figures, load.Figures, float]] = []
+    load_before = os.getloadavg()
     with load.serve("config.wsgi", env) as api, load.serve("bench.web.baseline:app", env) as raw:
         out(f"API {api}, baseline {raw}; {args.connections} connections, {seconds:g} s a run")
         for endpoint in chosen:
@@ -157,7 +158,7 @@ def main(argv: list[str]) -> int:
                 out(f"  {endpoint.name}: PAGES DIFFER ({difference})")
                 continue
             runs: dict[str, list[load.Figures]] = {"api": [], "raw": []}
-            for _ in range(2):  # A B A B
+            for _ in range(1 if args.smoke else 2):  # A B A B (the smoke run: A B)
                 runs["api"].append(load.wrk(api, endpoint, seconds, args.connections))
                 runs["raw"].append(load.wrk(raw, endpoint, seconds, args.connections))
             a, b = combine(runs["api"]), combine(runs["raw"])
@@ -168,7 +169,7 @@ def main(argv: list[str]) -> int:
                 f"baseline {b.requests_per_s:.0f}/s"
             )
     dataset.remove_created(CREATE_BODY["title"])
-    report(rows, args, n_requests, n_experts)
+    report(rows, args, n_requests, n_experts, (load_before, os.getloadavg()))
     for problem in problems:
         out(f"PROBLEM: {problem}")
     return 1 if problems else 0
@@ -179,11 +180,16 @@ def report(
     args: argparse.Namespace,
     n_requests: int,
     n_experts: int,
+    loads: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> None:
+    """The table; the machine's load average (1, 5, 15 min) before and after, as ``uptime``
+    prints it, since the figures are only comparable between runs at a similar load."""
     out()
+    before, after = (", ".join(f"{x:.2f}" for x in average) for average in loads)
     out(
         f"== {n_requests:,} requests × {n_experts:,} experts; {os.cpu_count()} CPUs; "
-        f"wrk at {args.connections} connections; A B A B"
+        f"wrk at {args.connections} connections; A B A B; "
+        f"load average {before} before, {after} after"
     )
     head = f"  {'endpoint':<28}{'API/s':>8}{'p50':>8}{'p99':>8}{'raw/s':>8}{'p50':>8}{'p99':>8}"
     out(head + f"{'ratio':>7}{'errors':>8}  targets")

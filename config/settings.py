@@ -291,7 +291,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # django-filter's, without building a FilterSet when nothing names a filter.
+        "config.filtering.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -477,7 +478,10 @@ if LOG_FORMAT not in {"json", "plain"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.request_id.RequestIdFilter"},
+        "server_errors_only": {"()": "config.logs.ServerErrorsOnly"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
@@ -498,6 +502,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Every sign-in would log at INFO; failures and lockouts are WARNING and still logged.
         "axes": {"level": "WARNING"},
+        # Django's line for each 4xx is dropped, its 5xx lines kept (config/logs.py).
+        "django.request": {"filters": ["server_errors_only"]},
     },
 }
 # /metrics (config/metrics.py): a platform admin's session, or this bearer token (for the

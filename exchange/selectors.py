@@ -68,8 +68,8 @@ def credentials_of(*, expert: ExpertProfile) -> QuerySet[Credential]:
 def support_requests_visible_to(
     *, user: User, scope: CallerScope | None = None
 ) -> QuerySet[SupportRequest]:
-    """The support requests the caller sees (``access.request_visibility``); pass the
-    caller's ``scope`` when the view reads it too, so its memberships are read once."""
+    """The support requests the caller sees (``access.request_visibility``); ``scope``: the
+    caller's, when the view has read it already."""
     requests = SupportRequest.objects.select_related(
         "school__local_authority", "school__trust", "primary_need"
     ).prefetch_related("needs", "topics", "preferred_windows")

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import School
 from accounts.serializers import SchoolSummarySerializer
-from config.serializers import WholeWhenNested
+from config.serializers import SlugsRelatedField, WholeWhenNested
 from exchange import access
 from exchange.constants import MAX_TRAVEL_KM
 from exchange.enums import EducationPhase, Format
@@ -307,14 +307,16 @@ class SupportRequestInputSerializer(_ScopedSchoolMixin, serializers.Serializer):
     scope = serializers.ChoiceField(choices=SupportRequest._meta.get_field("scope").choices)
     parental_consent_obtained = serializers.BooleanField(required=False)
     parental_consent_date = serializers.DateField(required=False, allow_null=True)
-    needs = serializers.SlugRelatedField(
-        slug_field="code", queryset=Need.objects.all(), many=True, allow_empty=False
+    # The codes and slugs are read in one query each (config.serializers.SlugsRelatedField).
+    needs = SlugsRelatedField(
+        child_relation=serializers.SlugRelatedField(slug_field="code", queryset=Need.objects.all()),
+        allow_empty=False,
     )
     primary_need = serializers.SlugRelatedField(slug_field="code", queryset=Need.objects.all())
-    topics = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Topic.objects.filter(is_active=True),
-        many=True,
+    topics = SlugsRelatedField(
+        child_relation=serializers.SlugRelatedField(
+            slug_field="slug", queryset=Topic.objects.filter(is_active=True)
+        ),
         required=False,
     )
     phase = serializers.ChoiceField(choices=EducationPhase.choices)

@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -14,6 +14,7 @@ from accounts.access import caller_scope
 from config.filtering import IdFilter
 from config.pagination import RowsListMixin
 from config.schema import CONFLICT
+from exchange import pages as exchange_pages
 from exchange import selectors as exchange_selectors
 from matching import access, pages, selectors, services
 from matching.enums import ProposalStatus
@@ -111,19 +112,22 @@ class RequestProposalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = None  # a handful per request
     filter_backends: list = []
 
-    def get_queryset(self) -> QuerySet[Proposal]:
-        visible = exchange_selectors.support_requests_visible_to(user=self.request.user)
-        support_request = get_object_or_404(
-            visible.select_related(None).prefetch_related(None).only("pk"),
-            pk=self.kwargs["request_pk"],
-        )
-        return selectors.proposals_of_request(
-            support_request=support_request, user=self.request.user
-        ).order_by("rank", "id")
-
     def list(self, request: Request, request_pk: str) -> Response:
-        # The same JSON as ProposalSerializer, from plain rows (matching/pages.py).
-        return Response(pages.proposals(list(pages.proposal_rows(self.get_queryset()))))
+        # The same JSON as ProposalSerializer, from plain rows (matching/pages.py): the
+        # request read once, with its visibility (a 404 when the caller cannot see it).
+        scope = caller_scope(user=request.user)
+        visible = exchange_selectors.support_requests_visible_to(user=request.user, scope=scope)
+        rows = list(exchange_pages.support_request_rows(visible.filter(pk=request_pk)))
+        if not rows:
+            raise Http404
+        support_request = exchange_pages.support_requests(rows, scope)[0]
+        proposals = selectors.proposals_of_request(
+            support_request=support_request["id"], user=request.user, scope=scope
+        ).order_by("rank", "id")
+        page = pages.proposals(
+            list(pages.proposal_rows(proposals)), {support_request["id"]: support_request}
+        )
+        return Response(page)
 
 
 @extend_schema_view(

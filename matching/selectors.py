@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
-from accounts.access import caller_scope
+from accounts.access import CallerScope, caller_scope
 from accounts.models import User
 from exchange.constants import LONDON, MAX_TRAVEL_KM
 from exchange.enums import (
@@ -512,20 +512,25 @@ def waiting_requests() -> QuerySet[SupportRequest]:
 # --- scoped reads for the API ---------------------------------------------------------------
 
 
-def proposals_visible_to(*, user: User, answering: bool = False) -> QuerySet[Proposal]:
+def proposals_visible_to(
+    *, user: User, answering: bool = False, scope: CallerScope | None = None
+) -> QuerySet[Proposal]:
     """The proposals the caller sees (``access.proposal_visibility``), with their requests;
     ``answering``: those they may accept or decline too (``access.proposal_answer_visibility``),
-    so the answer to a proposal no longer open is its 409, and a decline shows its result."""
+    so the answer to a proposal no longer open is its 409, and a decline shows its result.
+    ``scope``: the caller's, when the view has read it already."""
     proposals = Proposal.objects.select_related(
         "expert__school", "request__school", "request__primary_need", "policy"
     ).prefetch_related("request__needs", "request__topics", "request__preferred_windows")
-    scope = caller_scope(user=user)
+    scope = scope or caller_scope(user=user)
     visibility = access.proposal_answer_visibility if answering else access.proposal_visibility
     return proposals.filter(visibility(scope))
 
 
-def proposals_of_request(*, support_request: SupportRequest, user: User) -> QuerySet[Proposal]:
-    return proposals_visible_to(user=user).filter(request=support_request)
+def proposals_of_request(
+    *, support_request: SupportRequest | int, user: User, scope: CallerScope | None = None
+) -> QuerySet[Proposal]:
+    return proposals_visible_to(user=user, scope=scope).filter(request=support_request)
 
 
 def matching_policies() -> QuerySet[MatchingPolicy]:

@@ -138,11 +138,14 @@ class SessionViewSet(
     def create(self, request: Request) -> Response:
         serializer = BookInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        scope = caller_scope(user=request.user)
+        visible = exchange_selectors.support_requests_visible_to(user=request.user, scope=scope)
+        # Its school only: the booking reads (and locks) the request itself.
         support_request = get_object_or_404(
-            exchange_selectors.support_requests_visible_to(user=request.user),
+            visible.select_related(None).prefetch_related(None).only("pk", "school_id"),
             pk=serializer.validated_data["request"],
         )
-        if not access.can_schedule_request(caller_scope(user=request.user), support_request):
+        if not access.can_schedule_request(scope, support_request):
             raise PermissionDenied("Only the requesting school can book its sessions.")
         starts_at = serializer.validated_data["starts_at"]
         services.validate_start(starts_at)

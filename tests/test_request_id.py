@@ -52,13 +52,17 @@ def test_a_malformed_id_is_replaced_even_from_a_trusted_proxy(api_client, settin
     assert GENERATED.fullmatch(response["X-Request-ID"])
 
 
-def test_log_lines_of_a_request_carry_its_id(client_for, caplog):
+def test_log_lines_of_a_request_carry_its_id(client_for, caplog, monkeypatch):
+    def boom(**_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("exchange.apis.requests.selectors.support_requests_visible_to", boom)
     caplog.handler.addFilter(RequestIdFilter())
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        # A 404 is logged by Django itself, after the middleware returned.
+        # A 5xx is logged by Django itself, after the middleware returned.
         response = client_for(UserFactory()).get("/api/v1/requests/999999")
 
-    assert response.status_code == 404
+    assert response.status_code == 500
     ids = {record.request_id for record in caplog.records if record.name == "django.request"}
     assert ids == {response["X-Request-ID"]}
     assert current_request_id() == "-"  # nothing leaks into lines logged between requests

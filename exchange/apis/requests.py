@@ -79,8 +79,9 @@ class SupportRequestViewSet(
         return Response(self.render_rows([get_object_or_404(rows, pk=pk)])[0])
 
     def _render(self, support_request: SupportRequest, **kwargs: object) -> Response:
-        rows = pages.support_request_rows(self.get_queryset())
-        return Response(self.render_rows([rows.get(pk=support_request.pk)])[0], **kwargs)  # type: ignore[arg-type]
+        # A request the caller has just raised or moved (so sees), read back as one row.
+        rows = pages.support_request_rows(SupportRequest.objects.filter(pk=support_request.pk))
+        return Response(self.render_rows(list(rows))[0], **kwargs)  # type: ignore[arg-type]
 
     def _editable(self) -> SupportRequest:
         support_request = self.get_object()
@@ -148,7 +149,13 @@ class SupportRequestViewSet(
         support_request = services.support_request_create(
             school=school, created_by=request.user, **data
         )
-        return self._render(support_request, status=status.HTTP_201_CREATED)
+        item = pages.new_support_request(
+            support_request,
+            needs=data["needs"],
+            topics=data.get("topics", ()),
+            windows=data.get("preferred_windows", ()),
+        )
+        return Response(item, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Edit a draft request",

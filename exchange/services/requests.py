@@ -47,7 +47,7 @@ def support_request_create(*, school: School, created_by: User, **data: Any) -> 
     with transaction.atomic():
         _apply_request_data(support_request, data)
         support_request.save()
-        _apply_request_relations(support_request, data)
+        _apply_request_relations(support_request, data, new=True)
     return support_request
 
 
@@ -110,7 +110,12 @@ def _apply_request_data(support_request: SupportRequest, data: dict[str, Any]) -
         )
 
 
-def _apply_request_relations(support_request: SupportRequest, data: dict[str, Any]) -> None:
+def _apply_request_relations(
+    support_request: SupportRequest, data: dict[str, Any], *, new: bool = False
+) -> None:
+    """Writes the request's needs, topics and windows; ``new``: a row just inserted, which
+    has none yet, so nothing is read or deleted first (one insert a relation, none when
+    empty)."""
     if "needs" in data or "primary_need" in data:
         needs: list[Need] = data.get("needs") or list(support_request.needs.all())
         if support_request.primary_need_id not in {need.pk for need in needs}:
@@ -118,13 +123,22 @@ def _apply_request_relations(support_request: SupportRequest, data: dict[str, An
                 "The primary need must be one of the request's needs.",
                 fields={"primary_need": ["Must be one of `needs`."]},
             )
-        support_request.needs.set(needs)
+        _replace(support_request.needs, needs, new=new)
     if "topics" in data:
         topics: list[Topic] = data["topics"]
-        support_request.topics.set(topics)
+        _replace(support_request.topics, topics, new=new)
     if "preferred_windows" in data:
-        support_request.preferred_windows.all().delete()
+        if not new:
+            support_request.preferred_windows.all().delete()
         PreferredWindow.objects.bulk_create(
             PreferredWindow(request=support_request, **window)
             for window in data["preferred_windows"]
         )
+
+
+def _replace(relation: Any, objects: list[Any], *, new: bool) -> None:
+    """A to-many relation set to ``objects``; on a new row, added without reading it first."""
+    if new:
+        relation.add(*objects)
+    else:
+        relation.set(objects)

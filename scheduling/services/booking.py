@@ -4,6 +4,7 @@ import dataclasses
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -34,15 +35,22 @@ def spoken_time(moment: datetime) -> str:
     return f"{timezone.localtime(moment, LONDON):%A %d %B %Y at %H:%M}"
 
 
-def _accepted_expert(support_request: SupportRequest) -> ExpertProfile:
-    proposal = (
-        Proposal.objects.filter(request=support_request, status=ProposalStatus.ACCEPTED)
-        .select_related("expert__user", "expert__school")
-        .first()
-    )
+def _accepted_proposal(support_request: SupportRequest, *, lock_expert: bool = False) -> Proposal:
+    """The request's accepted proposal, with its expert; ``lock_expert`` locks the expert's
+    row in the same query (the caller holds the request's lock: see the package)."""
+    proposals = Proposal.objects.filter(
+        request=support_request, status=ProposalStatus.ACCEPTED
+    ).select_related("expert__user", "expert__school")
+    if lock_expert:
+        proposals = proposals.select_for_update(of=("expert",))
+    proposal = proposals.first()
     if proposal is None:
         raise ConflictError("No expert has accepted this request yet.", code="not_accepted")
-    return proposal.expert
+    return proposal
+
+
+def _accepted_expert(support_request: SupportRequest) -> ExpertProfile:
+    return _accepted_proposal(support_request).expert
 
 
 def _session_format(support_request: SupportRequest) -> str:
@@ -219,15 +227,20 @@ def clash_error() -> ConflictError:
 
 
 def check_free(
-    *, expert_id: int, starts_at: datetime, ends_at: datetime, ignore: Iterable[int] = ()
+    *,
+    expert_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    ignore: Iterable[int] | QuerySet[Session, Any] = (),
 ) -> None:
-    """Half-open intervals: a session may start the minute another ends."""
+    """Half-open intervals: a session may start the minute another ends. ``ignore``: ids,
+    or a ``values("pk")`` queryset of sessions (a subquery, no query of its own)."""
     overlapping = Session.objects.filter(
         expert_id=expert_id,
         status__in=LIVE_SESSION_STATUSES,
         starts_at__lt=ends_at,
         ends_at__gt=starts_at,
-    ).exclude(pk__in=list(ignore))
+    ).exclude(pk__in=ignore if isinstance(ignore, QuerySet) else list(ignore))  # type: ignore[misc]
     if overlapping.exists():
         raise clash_error()
 
@@ -281,23 +294,20 @@ def session_book(*, support_request: SupportRequest, starts_at: datetime, by: Us
                 code="not_accepted",
                 details={"current_status": support_request.status},
             )
-        expert = _accepted_expert(support_request)
-        ExpertProfile.objects.select_for_update().get(pk=expert.pk)
-        session_format = _session_format(support_request)
+        proposal = _accepted_proposal(support_request, lock_expert=True)
+        expert, session_format = proposal.expert, proposal.delivery_format
         # The request's own offers are released by this booking: they block nothing.
-        offers = list(
-            Session.objects.filter(
-                request=support_request, status=SessionStatus.OFFERED
-            ).values_list("pk", flat=True)
-        )
+        offered = Session.objects.filter(request=support_request, status=SessionStatus.OFFERED)
         # A time the expert is already taken is refused at once, before the full rules: the
-        # expert's lock is held, and many schools may be waiting for it.
+        # expert's lock is held, and many schools may be waiting for it. A loser of the race
+        # gets here in three queries.
         check_free(
             expert_id=expert.pk,
             starts_at=starts_at,
             ends_at=starts_at + selectors.DURATIONS[session_format],
-            ignore=offers,
+            ignore=offered.values("pk"),
         )
+        offers = list(offered.values_list("pk", flat=True))
         ends_at = check_slot_allowed(
             support_request=support_request,
             expert=expert,

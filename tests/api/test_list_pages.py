@@ -4,8 +4,12 @@ they stand in for, field for field, in the same order."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework import serializers
 
+from config import rows
 from exchange import selectors
 from exchange.filters import experts_by_distance
 from exchange.models import Credential, ExpertProfile, SupportRequest
@@ -13,7 +17,7 @@ from exchange.serializers import ExpertSerializer, SupportRequestSerializer
 from matching.models import MatchingPolicy, Proposal
 from matching.serializers import ProposalSerializer
 from tests.api.test_exchange_lists import make_expert, make_request
-from tests.factories import SchoolFactory, UserFactory
+from tests.factories import MembershipFactory, SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +112,76 @@ def test_proposal_lists_are_the_serializers_json(client_for, admin_user):
         inbox["results"]
         == ProposalSerializer(proposals.order_by("-created_at", "-id"), many=True).data
     )
+
+
+def _raise(client, needs: list[str]) -> tuple[dict, int]:
+    """A SENCO raises a request (topics and windows given out of order): its answer, and the
+    queries it took."""
+    soon = timezone.localdate() + timedelta(days=7)
+    body = {
+        "title": "Sensory regulation",
+        "scope": "class",
+        "needs": needs,
+        "primary_need": needs[0],
+        "topics": ["visual-timetables", "sensory-regulation"],
+        "phase": "primary",
+        "year_groups": [5, 4],
+        "sen_status": "sen_support",
+        "context": "Two pupils struggle with noise.",
+        "desired_outcome": "Calmer transitions.",
+        "format": "any",
+        "preferred_windows": [
+            {"date": str(soon + timedelta(days=1)), "start_time": "09:00", "end_time": "12:00"},
+            {"date": str(soon), "start_time": "13:00", "end_time": "15:00"},
+            {"date": str(soon), "start_time": "09:00", "end_time": "11:00"},
+        ],
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/requests", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json(), len(queries)
+
+
+def test_a_raised_requests_answer_is_its_detail_in_queries_not_growing_with_needs(client_for):
+    senco = MembershipFactory(role="senco")
+    client = client_for(senco.user)
+
+    one, one_queries = _raise(client, ["SLCN"])
+    three, three_queries = _raise(client, ["SLCN", "ASD", "SEMH"])
+
+    for raised in (one, three):
+        assert raised == client.get(f"/api/v1/requests/{raised['id']}").json()
+    assert three["needs"] == ["ASD", "SLCN", "SEMH"]  # the list's order, not the body's
+    assert [w["start_time"] for w in three["preferred_windows"]] == ["09:00", "13:00", "09:00"]
+    assert one_queries == three_queries
+
+
+def test_a_requests_detail_and_its_proposals_read_the_request_as_one_row(client_for):
+    senco = UserFactory()
+    support_request = make_request(0, senco)
+    client = client_for(senco)
+    # The caller's memberships, then the row; elsewhere than on PostgreSQL, one more query
+    # each for its needs, topics and preferred windows.
+    row = 1 if connection.vendor == "postgresql" else 4
+
+    detail, _ = _counted(client, f"/api/v1/requests/{support_request.pk}")
+    proposals, body = _counted(client, f"/api/v1/requests/{support_request.pk}/proposals")
+
+    assert detail == 1 + row
+    assert (proposals, body) == (1 + row + 1, [])  # and the proposals' rows
+
+
+def _counted(client, path: str) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return len(queries), response.json()
+
+
+def test_dates_and_times_take_the_fast_formatting_when_drf_would_format_them_so():
+    assert rows._converter(serializers.DateTimeField()) is rows.datetime_text
+    assert rows._converter(serializers.DateField()) is rows.day_text
+    assert rows._converter(serializers.TimeField()) is rows.time_text
+    assert rows._converter(serializers.CharField()) is None
+    custom = serializers.DateTimeField(format="%Y")
+    assert rows._converter(custom)(timezone.now()) == str(timezone.localdate().year)

@@ -318,6 +318,26 @@ def test_a_time_in_the_past_is_a_400(scene, client_for):
     assert "starts_at" in response.json()["fields"]
 
 
+def test_a_booking_that_loses_the_race_is_refused_in_five_queries(expert, client_for):
+    first, second = accepted_request(expert), accepted_request(expert)
+    start = free_start(first)
+    assert book(client_for(first.senco), first, start).status_code == 201
+    client = client_for(second.senco)
+
+    with CaptureQueriesContext(connection) as queries:
+        clash = book(client, second, start)
+
+    assert (clash.status_code, clash.json()["code"]) == (409, "session_clash")
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))
+    ]
+    # The caller's memberships, the request they see, then under the transaction the
+    # request's lock, the accepted proposal with the expert's lock, and the clash check.
+    assert len(statements) == 5, statements
+
+
 def test_a_taken_time_is_a_409_and_a_cancelled_session_frees_it(expert, client_for):
     first, second = accepted_request(expert), accepted_request(expert)
     start = free_start(first)
