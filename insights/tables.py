@@ -6,16 +6,28 @@ counted. ``published()`` applies suppression once; every rate or mean shown besi
 is withheld (``None``) where the count it is computed from is hidden (``withheld``).
 """
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.cache import cache
+
 from exchange.constants import LONDON
 from insights.filters import month_range
-from insights.suppression import DEFAULT_THRESHOLD, SuppressedTable, suppress, with_totals
+from insights.suppression import (
+    DEFAULT_THRESHOLD,
+    SuppressedTable,
+    Suppression,
+    suppress,
+    with_totals,
+)
 
 TOTAL = "total"
+# How long a table's suppression pattern is remembered (it depends only on the counts).
+CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -77,11 +89,25 @@ class CountTable:
             return PublishedTable(self, None)
         if threshold is None:
             return PublishedTable(self, SuppressedTable(with_totals(self.counts), {}, 1))
-        return PublishedTable(self, suppress(self.counts, threshold=threshold))
+        return PublishedTable(self, suppressed(self.counts, threshold))
 
     @property
     def ok(self) -> bool:
         return bool(self.row_keys) and bool(self.column_keys)
+
+
+def suppressed(counts: list[list[int]], threshold: int) -> SuppressedTable:
+    """``suppress(counts)``, remembered in the cache by the counts themselves: the pattern
+    depends on nothing else, and a big sparse table takes a while to protect."""
+    digest = hashlib.sha256(json.dumps([threshold, counts]).encode()).hexdigest()
+    key = f"insights:suppression:{digest}"
+    known = cache.get(key)
+    if known is not None:
+        hidden = {(i, j): Suppression(kind) for i, j, kind in known}
+        return SuppressedTable(with_totals(counts), hidden, threshold)
+    table = suppress(counts, threshold=threshold)
+    cache.set(key, [[i, j, kind.value] for (i, j), kind in table.suppressed.items()], CACHE_SECONDS)
+    return table
 
 
 @dataclass(frozen=True)

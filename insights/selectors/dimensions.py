@@ -111,7 +111,7 @@ def grouped(
                 .values_list("_r", "_c", *names)
             )
             parts.append(part)
-    query = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+    query = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True).order_by()
     row_text, column_text = formatter(rows), formatter(columns)
     return [
         (row_text(r), column_text(c), *values)

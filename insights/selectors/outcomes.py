@@ -101,7 +101,7 @@ def outcomes(
     answers = aligned(feedback_table, [(r, c, n) for r, c, n, _ in feedback_groups])
 
     def mean_change(i: int, j: int) -> float | None:
-        if with_both[i][j] < DEFAULT_THRESHOLD:
+        if threshold is not None and with_both[i][j] < threshold:
             return WITHHELD  # too few reviews with both ratings to publish their mean
         return ratio(change_sums[i][j], with_both[i][j], 2)
 

@@ -48,7 +48,7 @@ def build() -> World:
     s2 = factories.SpecialSchoolFactory(
         local_authority=camden, region=london_region, trust=u, name="S2"
     )
-    world = World(
+    return World(
         a=a,
         b=b,
         c=c,
@@ -58,7 +58,6 @@ def build() -> World:
         coordinator_u=factories.TrustCoordinatorMembershipFactory(trust=u).user,
         senco_a=factories.MembershipFactory(school=a, role=Role.SENCO).user,
     )
-    return world
 
 
 def raise_requests(

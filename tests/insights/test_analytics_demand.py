@@ -3,6 +3,7 @@ as published, scope, filters, CSV, bounded queries."""
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
@@ -78,8 +79,6 @@ def test_a_coordinator_sees_only_their_trusts_figures(world, client_for):
 
 
 def t_period() -> Period:
-    from datetime import date
-
     return Period.from_dates(date(2026, 9, 1), date(2026, 10, 31))
 
 
@@ -138,7 +137,9 @@ def test_topics_count_a_request_under_each_topic_it_names(world, admin_user):
     scope = caller_scope(user=admin_user)
 
     raw = selectors.demand_table(
-        scope, AnalyticsFilters(period=t_period(), topics=(sensory.slug, phonics.slug)), rows="topic"
+        scope,
+        AnalyticsFilters(period=t_period(), topics=(sensory.slug, phonics.slug)),
+        rows="topic",
     )
     by_topic = dict(zip([k.key for k in raw.row_keys], raw.counts, strict=True))
     assert by_topic == {sensory.slug: [2, 0], phonics.slug: [1, 0]}
@@ -198,8 +199,6 @@ def test_bad_input_is_a_400_naming_the_parameter(world, client_for, admin_user, 
 
 def test_days_and_months_bound_the_period_in_london_time(world, admin_user):
     scope = caller_scope(user=admin_user)
-    from datetime import date
-
     one_day = Period.from_dates(date(2026, 10, 1), date(2026, 10, 1))
     raw = selectors.demand_table(scope, AnalyticsFilters(period=one_day), rows="all")
     assert raw.counts == [[1]]  # the SEMH request at 00:30 London time on 1 October
