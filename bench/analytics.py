@@ -221,7 +221,8 @@ def report(
         f"wrk at {args.connections} connections, 2 runs each"
     )
     out(
-        f"  {'endpoint':<24}{'cold':>8}{'req/s':>8}{'p50':>8}{'p99':>8}{'×base':>7}{'errors':>8}  goal"
+        f"  {'endpoint':<24}{'cold':>8}{'req/s':>8}{'p50':>8}{'p99':>8}{'×base':>7}"
+        f"{'errors':>8}  goal"
     )
     for endpoint, first_ms, f in rows:
         ratio = f.p99_ms / baseline if baseline else 0.0

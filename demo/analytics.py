@@ -24,15 +24,15 @@ from matching.selectors import matching_policy_active
 TITLE = "Earlier request"
 # Primary needs in the proportions the sector sees most (ASD, SEMH, SLCN first).
 NEED_WEIGHTS = {"ASD": 9, "SEMH": 6, "SLCN": 5, "SPLD": 3, "MLD": 2}
-MATCHED = [
+MATCHED: list[tuple[str, str]] = [
     (S.SUBMITTED, S.PROPOSED),
     (S.PROPOSED, S.ACCEPTED),
     (S.ACCEPTED, S.SCHEDULED),
     (S.SCHEDULED, S.COMPLETED),
     (S.COMPLETED, S.CLOSED),
 ]
-GAVE_UP = [(S.SUBMITTED, S.UNMATCHED), (S.UNMATCHED, S.CLOSED)]
-CANCELLED = [(S.SUBMITTED, S.CANCELLED)]
+GAVE_UP: list[tuple[str, str]] = [(S.SUBMITTED, S.UNMATCHED), (S.UNMATCHED, S.CLOSED)]
+CANCELLED: list[tuple[str, str]] = [(S.SUBMITTED, S.CANCELLED)]
 
 
 def analytics_history_seed(*, schools: list[School], by: User, count: int = 220) -> int:

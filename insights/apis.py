@@ -58,7 +58,7 @@ class AnalyticsView(APIView):
     def get(self, request: Request) -> Response:
         scope = caller_scope(user=request.user)
         if not reads_analytics(scope):
-            raise PermissionDenied("Analytics are for trust coordinators and admins.")
+            raise PermissionDenied("Analytics are for trust coordinators, LA officers and admins.")
         query = self.query_serializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         figures = self.compute(scope, query.validated_data["filters"], query.layout())
@@ -81,9 +81,10 @@ def analytics_schema(
 ) -> Any:
     return extend_schema(
         summary=summary,
-        description=f"{description}\n\nTrust coordinators (their trusts' schools) and admins "
-        f"(all); others 403. Counts under {DEFAULT_THRESHOLD} are suppressed, with secondary "
-        "suppression (docs/analytics.md).\n\n" + CSV_DESCRIPTION,
+        description=f"{description}\n\nTrust coordinators (their trusts' schools), LA "
+        f"officers (their LA's schools) and admins (all); others 403. Counts under "
+        f"{DEFAULT_THRESHOLD} are suppressed, with secondary suppression "
+        "(docs/analytics.md).\n\n" + CSV_DESCRIPTION,
         parameters=[query],
         responses={
             (200, "application/json"): body,

@@ -9,6 +9,7 @@ expert (``prefix``), so each rule is written once.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -94,7 +95,7 @@ class AnalyticsFilters:
     def experts(self, prefix: str = "") -> Q:
         """The experts these filters keep (their home school, specialisms and phases),
         across ``prefix`` (``"expert__"`` on sessions). The period is not applied here."""
-        q = _school(self, f"{prefix}school__")
+        q: Any = _school(self, f"{prefix}school__")
         expert = f"{prefix.removesuffix('__')}_id" if prefix else "pk"
         specialisms = Specialism.objects.filter(expert_id=OuterRef(expert))
         if self.needs:

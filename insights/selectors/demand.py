@@ -68,8 +68,8 @@ def demand_per_pupils(
         .order_by("-time_period")
         .values("time_period")[:1]
     )
-    statistics = {
-        (la, need): (period, pupils, symbol)
+    statistics: dict[tuple[str, str], tuple[str | None, int | None, str]] = {
+        (la, str(need)): (period, pupils, symbol)
         for la, need, period, pupils, symbol in SenStatistic.objects.filter(
             geographic_level=LA_LEVEL,
             phase=ALL_PHASES,

@@ -27,11 +27,11 @@ class Seconds(Func):
     def __init__(self, end: Combinable | str, start: Combinable | str) -> None:
         super().__init__(end, start, output_field=FloatField())
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
         template = "EXTRACT(EPOCH FROM (%(expressions)s))"
         return super().as_sql(compiler, connection, template=template, arg_joiner=" - ", **extra)
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return super().as_sql(
             compiler,
             connection,
@@ -66,9 +66,9 @@ def percentiles(
     sql, params = inner.query.sql_with_params()
     picks = []
     for p in ps:
-        low = f"(({p} * (n - 1)) / 100)"
-        picks.append(f"MAX(CASE WHEN i = {low} THEN v END)")
-        picks.append(f"MAX(CASE WHEN i = {low} + 1 THEN v END)")
+        rank = f"(({p} * (n - 1)) / 100)"
+        picks.append(f"MAX(CASE WHEN i = {rank} THEN v END)")
+        picks.append(f"MAX(CASE WHEN i = {rank} + 1 THEN v END)")
         picks.append(f"(({p} * (n - 1)) %% 100)")
     query = f"""
         WITH d (k, v) AS ({sql}),
@@ -85,11 +85,11 @@ def percentiles(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         for t, k, n, *picked in cursor.fetchall():
-            values = {}
+            values: dict[int, float] = {}
             for index, p in enumerate(ps):
-                low, high, remainder = picked[3 * index : 3 * index + 3]
-                low = float(low)
-                high = low if high is None else float(high)
+                first, second, remainder = picked[3 * index : 3 * index + 3]
+                low = float(first)
+                high = low if second is None else float(second)
                 values[p] = low + (high - low) * int(remainder) / 100
             result[TOTAL_KEY if t == 1 else k] = Spread(int(n), values)
     return result

@@ -732,7 +732,7 @@ DRIVEN_HERE: dict[str, Check] = {
     "`GET /reviews`, `/reviews/{id}` (the accepted request's review)": reviews_read,
     "`GET /analytics/demand`, `/analytics/demand/prevalence`, `/analytics/supply`, "
     "`/analytics/flow`, `/analytics/unmet`, `/analytics/outcomes` (each over the caller's "
-    "trust, or everything for admins)": analytics_read,
+    "trust or LA, or everything for admins)": analytics_read,
 }
 
 

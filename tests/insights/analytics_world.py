@@ -2,8 +2,9 @@
 
 Trust T: mainstream schools A and B in Cambridgeshire (873, East of England), special school
 S (Cambridgeshire) with experts. Trust U: mainstream school C and special school S2 in Camden
-(202, London). Requests are written straight to the tables (analytics only read them), each
-submitted at noon London time on the 15th unless said otherwise.
+(202, London). An LA officer for each of the two LAs. Requests are written straight to the
+tables (analytics only read them), each submitted at noon London time on the 15th unless
+said otherwise.
 """
 
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ class World:
     s2: School
     coordinator_t: User
     coordinator_u: User
+    officer_cambs: User
+    officer_camden: User
     senco_a: User
     experts: dict[str, ExpertProfile] = field(default_factory=dict)
     requests: dict[str, list[SupportRequest]] = field(default_factory=dict)
@@ -56,6 +59,8 @@ def build() -> World:
         s2=s2,
         coordinator_t=factories.TrustCoordinatorMembershipFactory(trust=t).user,
         coordinator_u=factories.TrustCoordinatorMembershipFactory(trust=u).user,
+        officer_cambs=factories.LaOfficerMembershipFactory(local_authority=cambs).user,
+        officer_camden=factories.LaOfficerMembershipFactory(local_authority=camden).user,
         senco_a=factories.MembershipFactory(school=a, role=Role.SENCO).user,
     )
 

@@ -78,6 +78,27 @@ def test_a_coordinator_sees_only_their_trusts_figures(world, client_for):
     assert cells[-1][-1] in (9, "c")  # never 37 or 28
 
 
+def test_an_la_officer_sees_only_their_las_figures(world, client_for):
+    cambs = client_for(world.officer_cambs).get(f"{DEMAND}?{THREE}").json()
+    camden = selectors.demand_table(
+        caller_scope(user=world.officer_camden),
+        AnalyticsFilters(period=t_period(), needs=("ASD", "SLCN", "SEMH")),
+    )
+
+    # Cambridgeshire has schools A and B (trust T): the coordinator of T's figures.
+    assert table(cambs, "requests")["cells"] == [
+        [6, 7, 13],
+        ["<5", "c", 7],
+        ["<5", "c", 8],
+        [8, 20, 28],
+    ]
+    assert camden.counts == [[9, 0], [0, 0], [0, 0]]  # school C only
+    by_la = selectors.demand_table(
+        caller_scope(user=world.officer_camden), AnalyticsFilters(period=t_period()), rows="la"
+    )
+    assert [k.key for k in by_la.row_keys] == ["202"]  # never another LA's row
+
+
 def t_period() -> Period:
     return Period.from_dates(date(2026, 9, 1), date(2026, 10, 31))
 

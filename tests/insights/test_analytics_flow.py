@@ -332,6 +332,23 @@ def test_a_coordinator_sees_their_trusts_supply_only(world, client_for):
     assert rows_of(u.table("requests"))["ASD"] == [3, 0, 0, 0, 6, 9]  # school C's only
 
 
+def test_an_la_officer_sees_their_las_supply_unmet_and_outcomes_only(world):
+    camden = figures(selectors.supply, world.officer_camden, needs=("ASD", "SEMH"))
+    assert rows_of(camden.table("capacity")) == {
+        "ASD": [0, 0, 0],
+        "SEMH": [10, 10, 20],
+        "total": [10, 10, 20],
+    }
+    cambs = figures(selectors.unmet_demand, world.officer_cambs, needs=("ASD",))
+    assert rows_of(cambs.table("unmet")) == {"ASD": [6, 6], "total": [6, 6]}
+    # Camden has no unmet demand: no LA column at all, so nothing to publish.
+    assert (
+        figures(selectors.unmet_demand, world.officer_camden).table("unmet").table.column_keys == []
+    )
+    reviews = figures(selectors.outcomes, world.officer_camden, needs=("ASD",)).table("reviews")
+    assert rows_of(reviews)["ASD"] == [1, 0, 0, 0, 1]  # c0's review, not r0's or r1's
+
+
 @pytest.mark.parametrize("endpoint", ["supply", "flow", "unmet", "outcomes", "demand/prevalence"])
 def test_every_endpoint_is_for_coordinators_and_admins(world, client_for, admin_user, endpoint):
     expert = world.experts["e1"].user
@@ -339,6 +356,7 @@ def test_every_endpoint_is_for_coordinators_and_admins(world, client_for, admin_
     assert client_for(world.senco_a).get(f"{API}/{endpoint}").status_code == 403
     assert client_for(expert).get(f"{API}/{endpoint}").status_code == 403
     assert client_for(world.coordinator_t).get(f"{API}/{endpoint}?{QUERY}").status_code == 200
+    assert client_for(world.officer_camden).get(f"{API}/{endpoint}?{QUERY}").status_code == 200
     assert client_for(admin_user).get(f"{API}/{endpoint}?{QUERY}").status_code == 200
 
 
