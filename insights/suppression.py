@@ -160,15 +160,16 @@ def _protect_exposed(table: SuppressedTable) -> bool:
         by_row.setdefault(hidden[0], []).append(hidden)
         by_column.setdefault(hidden[1], []).append(hidden)
     for entry in sorted(table.suppressed):
+        i, j = entry
+        row = [(i, column) for column in range(table.columns + 1)]
+        column = [(r, j) for r in range(table.rows + 1)]
+        if all(e in table.suppressed for e in row + column):
+            continue  # nothing left to hide beside it, pinned or not
         if _movable(table, entry, by_row, by_column):
             continue
         low, high = value_ranges(table, only=entry)[entry]
-        if high - low < 0.5:
-            i, j = entry
-            row = [(i, column) for column in range(table.columns + 1)]
-            column = [(r, j) for r in range(table.rows + 1)]
-            if _suppress_smallest(table, row + column):
-                return True
+        if high - low < 0.5 and _suppress_smallest(table, row + column):
+            return True
     return False
 
 
