@@ -43,6 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true", help="Build the instance again.")
     parser.add_argument("--seconds", type=float, help="Per run (default 5; smoke 1).")
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--runs", type=int, help="wrk runs per endpoint (default 2; smoke 1).")
     return parser.parse_args(argv)
 
 
@@ -169,6 +170,7 @@ def main(argv: list[str]) -> int:
         raise SystemExit("The analytics bench runs on PostgreSQL: give a postgres:// URL.")
     n_requests, n_experts = (300, 80) if args.smoke else (20000, 5000)
     seconds = args.seconds or (1.0 if args.smoke else 5.0)
+    args.runs = args.runs or (1 if args.smoke else 2)
 
     if args.rebuild or not dataset.has_instance(url, n_requests):
         out(f"Building {n_requests:,} requests × {n_experts:,} experts (bench/matching.py) …")
@@ -199,7 +201,7 @@ def main(argv: list[str]) -> int:
             if status != 200:
                 problems.append(f"{endpoint.name}: status {status}")
                 continue
-            runs = [load.wrk(api, endpoint, seconds, args.connections) for _ in range(2)]
+            runs = [load.wrk(api, endpoint, seconds, args.connections) for _ in range(args.runs)]
             rows.append((endpoint, first_ms, combine(runs)))
             out(f"  {endpoint.name}: cold {first_ms:.0f} ms, p99 {rows[-1][2].p99_ms:.1f} ms")
     report(rows, args, n_requests, n_experts)
@@ -218,7 +220,7 @@ def report(
     out()
     out(
         f"== analytics, {n_requests:,} requests × {n_experts:,} experts; {os.cpu_count()} CPUs; "
-        f"wrk at {args.connections} connections, 2 runs each"
+        f"wrk at {args.connections} connections, {args.runs} run(s) each"
     )
     out(
         f"  {'endpoint':<24}{'cold':>8}{'req/s':>8}{'p50':>8}{'p99':>8}{'×base':>7}"
