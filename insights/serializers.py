@@ -13,7 +13,7 @@ from insights.filters import AnalyticsFilters, Period
 from insights.selectors.dimensions import REQUEST_DIMENSIONS
 from insights.suppression import CSV_SUPPRESSED, DEFAULT_THRESHOLD
 
-DAY_OR_MONTH = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+DAY_OR_MONTH = r"^(19|2\d)\d\d-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
 EXPERT_DIMENSIONS = ("need", "broad_area", "topic", "phase", "la", "region", "all")
 
 

@@ -9,7 +9,7 @@ cells only.
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, Min, OuterRef, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Value, When
 
 from accounts.access import CallerScope
 from exchange.enums import RequestStatus
@@ -100,23 +100,18 @@ def flow(
             measure,
         )
     )
-    first_proposal = Subquery(
-        Proposal.objects.filter(request_id=OuterRef("pk"))
-        .order_by()
-        .values("request_id")
-        .annotate(first=Min("created_at"))
-        .values("first")
+    # Each request's first proposal and first booked session: one grouped pass over the
+    # proposals (sessions) of the cohort, not a subquery per request.
+    row_path = request_dimension(rows, "request__").expression
+    submitted = F("request__submitted_at")
+    to_proposal = percentiles(
+        proposals.values("request_id"), row_path, Seconds(Min("created_at"), submitted)
     )
-    first_session = Subquery(
-        Session.objects.filter(request_id=OuterRef("pk"), status__in=BOOKED)
-        .order_by()
-        .values("request_id")
-        .annotate(first=Min("starts_at"))
-        .values("first")
+    to_session = percentiles(
+        sessions.filter(status__in=BOOKED).values("request_id"),
+        row_path,
+        Seconds(Min("starts_at"), submitted),
     )
-    row_expression = row.expression if isinstance(row, Path) else None
-    to_proposal = percentiles(cohort, row_expression, Seconds(first_proposal, "submitted_at"))
-    to_session = percentiles(cohort, row_expression, Seconds(first_session, "submitted_at"))
 
     found = {g[0] for g in by_outcome}
     row_keys = keys(rows, found, filters)

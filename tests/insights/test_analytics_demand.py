@@ -202,6 +202,8 @@ def test_errors_stay_json_when_csv_is_asked_for(world, client_for):
     ("query", "field"),
     [
         ("from=2026-02-30", "from"),
+        ("to=9999-12-31", "to"),  # years 1900–2999 only
+        ("from=2026-9", "from"),
         ("from=2026-10&to=2026-09", "to"),
         ("rows=need&columns=need", "columns"),
         ("rows=pupils", "rows"),
