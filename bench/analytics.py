@@ -77,7 +77,8 @@ def add_analytics_rows() -> None:
             else:
                 continue
             p.save(update_fields=["status", "decline_reason"])
-        SupportRequest.objects.filter(pk__in=booked).update(status="scheduled")
+        # Their history says an expert accepted (what analytics count as matched); their
+        # status stays, so bench/api.py still finds its proposed requests in the instance.
         StatusChange.objects.bulk_create(
             (
                 StatusChange(request_id=pk, from_status="proposed", to_status="accepted")
