@@ -44,7 +44,7 @@ def month(path: str) -> Path:
     return Path(TruncMonth(path, tzinfo=LONDON, output_field=DateTimeField()), is_month=True)
 
 
-def request_dimension(name: str, prefix: str = "") -> Dimension:
+def request_dimension(name: str, prefix: str = "") -> Path:
     """A request's dimension, across ``prefix`` (``"request__"`` from a session)."""
     paths = {
         "need": "primary_need__code",

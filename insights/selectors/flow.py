@@ -102,14 +102,14 @@ def flow(
     )
     # Each request's first proposal and first booked session: one grouped pass over the
     # proposals (sessions) of the cohort, not a subquery per request.
-    row_path = request_dimension(rows, "request__").expression
+    row_path = request_dimension(rows, "request__")
     submitted = F("request__submitted_at")
     to_proposal = percentiles(
-        proposals.values("request_id"), row_path, Seconds(Min("created_at"), submitted)
+        proposals.values("request_id"), row_path.expression, Seconds(Min("created_at"), submitted)
     )
     to_session = percentiles(
         sessions.filter(status__in=BOOKED).values("request_id"),
-        row_path,
+        row_path.expression,
         Seconds(Min("starts_at"), submitted),
     )
 
