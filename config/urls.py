@@ -6,6 +6,7 @@ from accounts import apis as accounts_apis
 from config import health, metrics
 from config.routers import Router
 from exchange import apis as exchange_apis
+from insights import apis as insights_apis
 from knowledge import apis as knowledge_apis
 from library import apis as library_apis
 from matching import apis as matching_apis
@@ -89,6 +90,16 @@ api_v1 = [
     path("me", accounts_apis.MeView.as_view(), name="me"),
     path("matching-policy", matching_apis.MatchingPolicyView.as_view(), name="matching-policy"),
     path("calendar-feed", scheduling_apis.CalendarFeedView.as_view(), name="calendar-feed"),
+    path("analytics/demand", insights_apis.DemandView.as_view(), name="analytics-demand"),
+    path(
+        "analytics/demand/prevalence",
+        insights_apis.PrevalenceView.as_view(),
+        name="analytics-prevalence",
+    ),
+    path("analytics/supply", insights_apis.SupplyView.as_view(), name="analytics-supply"),
+    path("analytics/flow", insights_apis.FlowView.as_view(), name="analytics-flow"),
+    path("analytics/unmet", insights_apis.UnmetView.as_view(), name="analytics-unmet"),
+    path("analytics/outcomes", insights_apis.OutcomesView.as_view(), name="analytics-outcomes"),
     re_path(
         r"^requests/(?P<request_pk>\d+)/review$",
         knowledge_apis.RequestReviewView.as_view(),

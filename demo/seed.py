@@ -22,6 +22,7 @@ from accounts.enums import Role, SchoolKind
 from accounts.models import LocalAuthority, Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
 from config import csv_files
+from demo.analytics import analytics_history_seed
 from demo.knowledge import past_work_seed
 from demo.library import library_seed
 from exchange import services
@@ -173,6 +174,8 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
             past_work_seed(schools_of=_past_work_sencos())
         matching_round_run(trigger=RunTrigger.COMMAND)
         _book_a_session()
+        with transaction.atomic():
+            analytics_history_seed(schools=_history_schools(), by=_past_work_sencos()[0])
     library_seed(
         admin=User.objects.get(email=f"admin@{DEMO_DOMAIN}"),
         authors=list(
@@ -190,6 +193,14 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
         resources=Resource.objects.filter(status=ResourceStatus.APPROVED).count(),
         past_sessions=Session.objects.filter(status="completed").count(),
     )
+
+
+def _history_schools() -> list[School]:
+    """The demo SENCO's school, its trust's other mainstream schools, then its neighbours."""
+    first = _senco_school()
+    trust = [s for s in _open(SchoolKind.MAINSTREAM) if s.trust_id == first.trust_id]
+    near = _open(SchoolKind.MAINSTREAM, near=first)
+    return list(dict.fromkeys([first, *trust, *near]))[:12]
 
 
 def _past_work_sencos() -> list[User]:

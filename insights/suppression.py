@@ -149,14 +149,27 @@ def _complete_lines(table: SuppressedTable) -> bool:
 
 
 def _protect_exposed(table: SuppressedTable) -> bool:
-    """Step 3: one more complement beside the first entry whose value is pinned down."""
-    for entry, (low, high) in value_ranges(table).items():
-        if high - low < 0.5:
-            i, j = entry
-            row = [(i, column) for column in range(table.columns + 1)]
-            column = [(r, j) for r in range(table.rows + 1)]
-            if _suppress_smallest(table, row + column):
-                return True
+    """Step 3: one more complement beside the first entry whose value is pinned down.
+
+    Entries that a unit shift around a rectangle visibly frees (``_movable``) are not
+    pinned, so only the others need their range solved; the first pinned entry found is the
+    same as solving every range would find."""
+    by_row: dict[int, list[Entry]] = {}
+    by_column: dict[int, list[Entry]] = {}
+    for hidden in table.suppressed:
+        by_row.setdefault(hidden[0], []).append(hidden)
+        by_column.setdefault(hidden[1], []).append(hidden)
+    for entry in sorted(table.suppressed):
+        i, j = entry
+        row = [(i, column) for column in range(table.columns + 1)]
+        column = [(r, j) for r in range(table.rows + 1)]
+        if all(e in table.suppressed for e in row + column):
+            continue  # nothing left to hide beside it, pinned or not
+        if _movable(table, entry, by_row, by_column):
+            continue
+        low, high = value_ranges(table, only=entry)[entry]
+        if high - low < 0.5 and _suppress_smallest(table, row + column):
+            return True
     return False
 
 
@@ -176,9 +189,70 @@ def reader_bounds(table: SuppressedTable, entry: Entry) -> tuple[float, float | 
     return table.threshold, None  # a complement: it was published before, so not under it
 
 
-def value_ranges(table: SuppressedTable) -> dict[Entry, tuple[float, float]]:
-    """The smallest and largest value of each suppressed entry consistent with everything
-    published: the lines' sums and the reader's bounds."""
+def _sign(table: SuppressedTable, entry: Entry) -> int:
+    """With the totals' signs flipped (−1 in the total row, −1 in the total column, so +1 in
+    the corner) every line of the grid sums to zero."""
+    i, j = entry
+    return (-1 if i == table.rows else 1) * (-1 if j == table.columns else 1)
+
+
+def _movable(
+    table: SuppressedTable,
+    entry: Entry,
+    by_row: dict[int, list[Entry]],
+    by_column: dict[int, list[Entry]],
+) -> bool:
+    """True when the entry can visibly take another value.
+
+    The true table agrees with everything published. In the signed grid every line sums to
+    zero, so adding +1 and −1 alternately around a cycle of suppressed entries (a row, a
+    column, a row, … back to the start) keeps every sum; if each entry of the cycle stays
+    within what a reader knows of it, a second whole-number table agrees with everything
+    published and the entry's range is not a single value. The search is a breadth-first
+    walk from the entry's column back to its row, over entries that may move the way the
+    cycle needs (down leaving a column, up leaving a row, or the reverse). A fast,
+    sufficient test; the linear programme decides whatever it does not free."""
+    i, j = entry
+    for step in (1, -1):
+        if not _within(table, entry, step * _sign(table, entry)):
+            continue
+        seen_rows: set[int] = set()
+        seen_columns = {j}
+        frontier = [j]
+        while frontier:
+            reached: list[int] = []
+            for column in frontier:
+                for r, _ in by_column.get(column, ()):
+                    if (
+                        (r, column) == entry
+                        or r in seen_rows
+                        or not _within(table, (r, column), -step * _sign(table, (r, column)))
+                    ):
+                        continue
+                    if r == i:
+                        return True
+                    seen_rows.add(r)
+                    for _, c in by_row.get(r, ()):
+                        if c not in seen_columns and _within(
+                            table, (r, c), step * _sign(table, (r, c))
+                        ):
+                            seen_columns.add(c)
+                            reached.append(c)
+            frontier = reached
+    return False
+
+
+def _within(table: SuppressedTable, entry: Entry, change: int) -> bool:
+    low, high = reader_bounds(table, entry)
+    value = table.entries[entry[0]][entry[1]] + change
+    return value >= low and (high is None or value <= high)
+
+
+def value_ranges(
+    table: SuppressedTable, only: Entry | None = None
+) -> dict[Entry, tuple[float, float]]:
+    """The smallest and largest value of each suppressed entry (or ``only`` that one)
+    consistent with everything published: the lines' sums and the reader's bounds."""
     unknowns = sorted(table.suppressed)
     if not unknowns:
         return {}
@@ -199,6 +273,8 @@ def value_ranges(table: SuppressedTable) -> dict[Entry, tuple[float, float]]:
     bounds = [reader_bounds(table, entry) for entry in unknowns]
     ranges: dict[Entry, tuple[float, float]] = {}
     for entry, k in index.items():
+        if only is not None and entry != only:
+            continue
         objective = np.zeros(len(unknowns))
         objective[k] = 1.0
         extremes = []

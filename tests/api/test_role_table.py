@@ -613,6 +613,13 @@ def reviews_read(scene: Scene, client) -> str:
         )
 
 
+ANALYTICS = ("demand", "demand/prevalence", "supply", "flow", "unmet", "outcomes")
+
+
+def analytics_read(scene: Scene, client) -> str:
+    return agree(*(answer(client.get(f"{API}/analytics/{path}")) for path in ANALYTICS))
+
+
 # --- the table, row by row --------------------------------------------------------------------
 
 
@@ -723,6 +730,9 @@ DRIVEN_HERE: dict[str, Check] = {
     "`POST /requests/{id}/review`, `/requests/{id}/review/skip` "
     "(the accepted request, its session held)": review_write,
     "`GET /reviews`, `/reviews/{id}` (the accepted request's review)": reviews_read,
+    "`GET /analytics/demand`, `/analytics/demand/prevalence`, `/analytics/supply`, "
+    "`/analytics/flow`, `/analytics/unmet`, `/analytics/outcomes` (each over the caller's "
+    "trust or LA, or everything for admins)": analytics_read,
 }
 
 

@@ -89,7 +89,9 @@ class Scene:
 # Where a schema-valid request may still be refused with a 400 by a rule no schema can state:
 # a need code, topic slug, URN or id that does not exist (the taxonomy and the schools are
 # data), a date relative to today, a window overlapping another, a weight total, or a caller
-# who has no expert profile. Everywhere else, schema-valid input must be accepted.
+# who has no expert profile; analytics' day that the pattern allows but the calendar has not
+# (2026-02-30), a period ending before it starts, the same dimension for rows and columns, a
+# CSV `table` the endpoint does not have. Everywhere else, schema-valid input must be accepted.
 RULES_BEYOND_THE_SCHEMA = [
     ("POST", r"^/api/v1/requests$"),
     ("PATCH", r"^/api/v1/requests/\{id\}$"),
@@ -102,6 +104,7 @@ RULES_BEYOND_THE_SCHEMA = [
     ("PUT", r"^/api/v1/experts/\{expert_pk\}/"),
     ("POST", r"^/api/v1/sessions"),
     ("PATCH", r"^/api/v1/matching-policy$"),
+    ("GET", r"^/api/v1/analytics/"),
 ]
 DOMAIN_STATUSES = ["200", "201", "202", "204", "400", "401", "403", "404", "409", "429"]
 
