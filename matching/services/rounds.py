@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -262,11 +262,39 @@ def _round_write(
             now=now,
         )
         watch.start("write.unmatched")
-        bulk_insert([_unmatched_reason(run, pk, graph) for pk in unmatched])
+        _unmatched_write(run, [_unmatched_reason(run, pk, graph) for pk in unmatched])
         # The deferred foreign-key checks of every row written run at COMMIT.
         watch.start("write.commit")
     watch.stop()
     return len(served)
+
+
+def _unmatched_write(run: MatchingRun, rows: list[UnmatchedRequest]) -> None:
+    """The round's unmatched rows; on PostgreSQL made by the database in one statement from
+    three arrays (most share their reason and text: a national round leaves ~30,000)."""
+    if connection.vendor != "postgresql":
+        bulk_insert(rows)
+        return
+    quote = connection.ops.quote_name
+    meta = UnmatchedRequest._meta
+    column = {field.name: str(field.column) for field in meta.concrete_fields}
+    columns = ", ".join(quote(column[name]) for name in ("run", "request", "reason", "explanation"))
+    # Names from the model, quoted; every value is a bound parameter.
+    insert = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
+        "SELECT %s, request_id, reason, explanation "
+        "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(request_id, reason, explanation)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            insert,
+            [
+                run.pk,
+                [row.request_id for row in rows],
+                [str(row.reason) for row in rows],
+                [row.explanation for row in rows],
+            ],
+        )
 
 
 def _unmatched_reason(
