@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,7 @@ def recreate_database(url: str) -> None:
     from psycopg import sql
 
     with admin_connection(config) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        drop_database(connection, name)
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
@@ -47,6 +46,23 @@ def admin_connection(config: dict[str, Any]) -> Any:
         port=config.get("PORT") or None,
         autocommit=True,
     )
+
+
+def drop_database(connection: Any, name: str, attempts: int = 30) -> None:
+    """Drops ``name`` once nothing uses it. Not ``WITH (FORCE)``: an autovacuum worker busy
+    with the freshly written instance is not ours to terminate (PostgreSQL refuses), but a
+    plain ``DROP`` asks it to stop, and it does within seconds."""
+    import psycopg
+    from psycopg import sql
+
+    for attempt in range(attempts):
+        try:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
 
 
 def setup_django() -> None:

@@ -21,6 +21,7 @@ from bench.national.database import (
     admin_connection,
     database_config,
     database_description,
+    drop_database,
     recreate_database,
     setup_django,
 )
@@ -204,9 +205,7 @@ def snapshot(url: str) -> Iterator[Callable[[], None]]:
 
     def clone(source: str, target: str) -> None:
         with admin_connection(config) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
-            )
+            drop_database(connection, target)
             connection.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                     sql.Identifier(target), sql.Identifier(source)
@@ -218,9 +217,7 @@ def snapshot(url: str) -> Iterator[Callable[[], None]]:
         yield lambda: clone(copy, name)
     finally:
         with admin_connection(config) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))
-            )
+            drop_database(connection, copy)
 
 
 if __name__ == "__main__":
