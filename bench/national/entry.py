@@ -162,7 +162,10 @@ def run_scale(args: argparse.Namespace, url: str) -> int:
     setup_django()
     report_machine(database_description())
     report_scale(rows, args.baseline)
-    return 0
+    # Exit 1 when a baseline commit's round gave another result on the same instance.
+    result = ("matched", "objective_value")
+    differs = [r for r in rows if "baseline" in r and any(r[k] != r["baseline"][k] for k in result)]
+    return 1 if differs else 0
 
 
 def timed_round(sized: list[str], root: Path = ROOT) -> dict[str, Any]:

@@ -29,6 +29,13 @@ WRITE_STEPS = ("lock", "explain", "proposals", "statuses", "unmatched", "commit"
 def report_scale(rows: list[dict[str, Any]], baseline: str | None = None) -> bool:
     out()
     out("== the round at growing scale (each instance built afresh; the round in its own process)")
+    out("  (stage times in seconds, the round's own timings; peak RSS of the round's process;")
+    out("   loadavg: the machine's 1-minute load average as the round started;")
+    if baseline:
+        out(f"   base: the round of {baseline}'s code on a copy of the same instance, in")
+        out("   alternating order; ×: this / base)")
+    else:
+        out("   --baseline REF also runs another commit's round on the same instance)")
     head = f"  {'requests × experts':<20}{'':<5}{'pairs':>9}{'matched':>8}{'objective':>13}"
     head += f"{'load':>7}{'cand.':>7}{'solve':>7}{'write':>7}{'round s':>9}{'peak MB':>8}"
     out(head + f"{'loadavg':>8}  goal")
@@ -60,13 +67,6 @@ def report_scale(rows: list[dict[str, Any]], baseline: str | None = None) -> boo
         tm = r["timings_ms"]
         steps = ", ".join(f"{s} {tm.get(f'write.{s}', 0) / 1000:.2f}" for s in WRITE_STEPS)
         out(f"  {'':<25}write: {steps}")
-    out("  (stage times in seconds, the round's own timings; peak RSS of the round's process;")
-    out("   loadavg: the machine's 1-minute load average as the round started;")
-    if baseline:
-        out(f"   base: the round of {baseline}'s code on a copy of the same instance, in")
-        out("   alternating order; ×: this / base)")
-    else:
-        out("   --baseline REF also runs another commit's round on the same instance)")
     return met
 
 
