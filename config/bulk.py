@@ -9,9 +9,11 @@ the objects come back with their ids as ``bulk_create``'s do. Small batches, and
 batch on other databases, use ``bulk_create`` itself.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.expressions import RawSQL
 from psycopg import sql
@@ -38,6 +40,7 @@ def bulk_insert[Row: models.Model](objects: Sequence[Row]) -> list[Row]:
         return model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
     opts = model._meta
     fields = list(opts.concrete_fields)
+    prepare = [_preparer(field, connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -51,16 +54,60 @@ def bulk_insert[Row: models.Model](objects: Sequence[Row]) -> list[Row]:
         )
         with cursor.cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        field.get_db_prep_save(field.pre_save(row, add=True), connection)
-                        for field in fields
-                    ]
-                )
+                copy.write_row([value(row) for value in prepare])
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias
     return rows
+
+
+# Fields whose database value is the attribute's plain Python value (after the same cast
+# their ``get_prep_value`` does): read directly, without ``get_db_prep_save``'s calls, which
+# cost more than the COPY for a round's tens of thousands of rows.
+_CASTS: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(
+        (
+            "AutoField",
+            "BigAutoField",
+            "SmallAutoField",
+            "IntegerField",
+            "BigIntegerField",
+            "SmallIntegerField",
+            "PositiveIntegerField",
+            "PositiveBigIntegerField",
+            "PositiveSmallIntegerField",
+        ),
+        int,
+    ),
+    "FloatField": float,
+    "BooleanField": bool,
+    "CharField": str,
+    "TextField": str,
+}
+
+
+def _preparer(field: Any, connection: Any) -> Callable[[models.Model], Any]:
+    """A row's database value for ``field``, as ``bulk_create`` prepares it."""
+    target = field.target_field if field.is_relation else field
+    cast = _CASTS.get(target.get_internal_type())
+    if cast is not None and type(field).pre_save is models.Field.pre_save:
+        attname = field.attname
+
+        def plain(row: models.Model) -> Any:
+            value = getattr(row, attname)
+            return value if value is None or type(value) is cast else cast(value)
+
+        return plain
+    if isinstance(field, models.DateTimeField) and settings.USE_TZ:
+
+        def aware(row: models.Model) -> Any:
+            value = field.pre_save(row, add=True)
+            if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+                return value
+            return field.get_db_prep_save(value, connection)
+
+        return aware
+    return lambda row: field.get_db_prep_save(field.pre_save(row, add=True), connection)
 
 
 def pk_batches(ids: Sequence[int]) -> Iterable[Any]:

@@ -5,7 +5,14 @@ from django.db.models import Q
 
 from exchange.enums import Format
 from exchange.models import ExpertProfile, SupportRequest
-from matching.enums import LIVE_PROPOSAL_STATUSES, Objective, ProposalStatus, RunStatus, RunTrigger
+from matching.enums import (
+    LIVE_PROPOSAL_STATUSES,
+    Objective,
+    ProposalStatus,
+    RunStatus,
+    RunTrigger,
+    UnmatchedReason,
+)
 from matching.scoring import ScoringPolicy, Weights
 
 DEFAULT_WEIGHTS = Weights()
@@ -151,13 +158,11 @@ class MatchingRun(models.Model):
 class UnmatchedRequest(models.Model):
     """A request a round could not serve, and why."""
 
-    class Reason(models.TextChoices):
-        NO_FEASIBLE_EXPERT = "no_feasible_expert", "No expert meets the hard constraints"
-        CAPACITY_TAKEN = "capacity_taken", "Feasible experts' capacity went to other requests"
+    Reason = UnmatchedReason
 
     run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="unmatched")
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=24, choices=Reason.choices)
+    reason = models.CharField(max_length=24, choices=UnmatchedReason.choices)
     explanation = models.CharField(max_length=1000, blank=True)
 
     class Meta:

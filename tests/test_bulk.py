@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -120,3 +121,40 @@ def test_large_batches_go_through_copy_on_postgresql(django_assert_num_queries):
     with django_assert_num_queries(1):
         bulk.bulk_insert(notifications_for(user, bulk.COPY_FROM_ROWS * 3))
     assert Notification.objects.filter(user=user).count() == bulk.COPY_FROM_ROWS * 3
+
+
+def test_plain_fields_are_cast_as_their_fields_cast_them_on_the_copy_path():
+    # NumPy numbers (a round's scores, ranks and ids come from arrays) and choices enums
+    # are read straight from the objects on the COPY path: each is cast as the field's
+    # ``get_prep_value`` casts it, so the rows equal bulk_create's.
+    expert = ExpertProfileFactory()
+    support_request = SupportRequestFactory()
+    policy = MatchingPolicy.objects.get(is_active=True)
+    expires = timezone.now() + timedelta(days=14)
+    proposals = [
+        Proposal(
+            request_id=np.int64(support_request.pk),
+            expert_id=np.int64(expert.pk),
+            policy_id=policy.pk,
+            status=ProposalStatus.WITHDRAWN,
+            rank=np.int64(n % 7 + 1),
+            score=np.float64(n) / 3,
+            delivery_format="video_call",
+            distance_km=None if n % 2 else np.float32(1.5),
+            expires_at=expires,
+            remind_at=expires,
+        )
+        for n in range(bulk.COPY_FROM_ROWS)
+    ]
+
+    bulk.bulk_insert(proposals)
+
+    stored = list(
+        Proposal.objects.filter(expert=expert)
+        .order_by("pk")
+        .values_list("request_id", "status", "rank", "score", "distance_km")
+    )
+    assert stored == [
+        (support_request.pk, "withdrawn", n % 7 + 1, n / 3, None if n % 2 else 1.5)
+        for n in range(bulk.COPY_FROM_ROWS)
+    ]

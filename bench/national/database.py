@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +27,42 @@ def recreate_database(url: str) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(name + suffix).unlink(missing_ok=True)
         return
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
+    with admin_connection(config) as connection:
+        drop_database(connection, name)
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def admin_connection(config: dict[str, Any]) -> Any:
+    """A connection to the server's ``postgres`` database, to create and drop others."""
+    import psycopg
+
+    return psycopg.connect(
         dbname="postgres",
         user=config.get("USER") or None,
         password=config.get("PASSWORD") or None,
         host=config.get("HOST") or None,
         port=config.get("PORT") or None,
         autocommit=True,
-    ) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    )
+
+
+def drop_database(connection: Any, name: str, attempts: int = 30) -> None:
+    """Drops ``name`` once nothing uses it. Not ``WITH (FORCE)``: an autovacuum worker busy
+    with the freshly written instance is not ours to terminate (PostgreSQL refuses), but a
+    plain ``DROP`` asks it to stop, and it does within seconds."""
+    import psycopg
+    from psycopg import sql
+
+    for attempt in range(attempts):
+        try:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
 
 
 def setup_django() -> None:

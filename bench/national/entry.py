@@ -5,16 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from psycopg import sql
+
 from bench.national.analyse import stage_analyse
 from bench.national.database import (
+    admin_connection,
     database_config,
     database_description,
+    drop_database,
     recreate_database,
     setup_django,
 )
@@ -57,13 +64,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_stage(stage: str, argv: list[str]) -> dict[str, Any]:
-    """Runs a stage in a fresh interpreter, so each stage's memory is its own."""
+def run_stage(stage: str, argv: list[str], root: Path = ROOT) -> dict[str, Any]:
+    """Runs a stage in a fresh interpreter, so each stage's memory is its own; ``root``: the
+    checkout whose bench (and code) runs it."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         path = handle.name
     try:
+        script = root / SCRIPT.relative_to(ROOT)
         subprocess.run(  # noqa: S603 — our own script, our own arguments
-            [sys.executable, str(SCRIPT), *argv, "--stage", stage, "--results", path], check=True
+            [sys.executable, str(script), *argv, "--stage", stage, "--results", path],
+            check=True,
+            cwd=root,
         )
         return json.loads(Path(path).read_text())
     finally:
@@ -119,19 +130,97 @@ def stage_round(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_scale(args: argparse.Namespace, url: str) -> int:
     """Builds each size afresh and runs its round in a fresh interpreter: no analysis (the
-    default run checks the objective against the exact optimum), only the round."""
+    default run checks the objective against the exact optimum), only the round. With
+    ``--baseline REF`` the round of that commit's code runs too, on a copy of the same
+    instance, the two in alternating order (A B, then B A at the next size)."""
+    baseline = export_commit(args.baseline) if args.baseline else None
     rows = []
-    for n_requests, n_experts in parse_sizes(args.scale):
-        recreate_database(url)
-        out(f"Building {n_requests:,} requests × {n_experts:,} experts and running the round …")
-        sized = ["--requests", str(n_requests), "--experts", str(n_experts)]
-        sized += ["--seed", str(args.seed)]
-        run_stage("build", sized)
-        rows.append({"n_requests": n_requests, "n_experts": n_experts, **run_stage("round", sized)})
+    try:
+        for index, (n_requests, n_experts) in enumerate(parse_sizes(args.scale)):
+            recreate_database(url)
+            out(f"Building {n_requests:,} requests × {n_experts:,} experts and running the round …")
+            sized = ["--requests", str(n_requests), "--experts", str(n_experts)]
+            sized += ["--seed", str(args.seed)]
+            run_stage("build", sized)
+            row: dict[str, Any] = {"n_requests": n_requests, "n_experts": n_experts}
+            if baseline is None:
+                rows.append({**row, **timed_round(sized)})
+                continue
+            with snapshot(url) as restore:
+                order = ["this", "baseline"] if index % 2 == 0 else ["baseline", "this"]
+                for position, side in enumerate(order):
+                    if position:
+                        restore()
+                    if side == "this":
+                        row.update(timed_round(sized))
+                    else:
+                        row["baseline"] = timed_round(sized, baseline)
+            rows.append(row)
+    finally:
+        if baseline is not None:
+            shutil.rmtree(baseline, ignore_errors=True)
     setup_django()
     report_machine(database_description())
-    report_scale(rows)
-    return 0
+    report_scale(rows, args.baseline)
+    # Exit 1 when a baseline commit's round gave another result on the same instance.
+    result = ("matched", "objective_value")
+    differs = [r for r in rows if "baseline" in r and any(r[k] != r["baseline"][k] for k in result)]
+    return 1 if differs else 0
+
+
+def timed_round(sized: list[str], root: Path = ROOT) -> dict[str, Any]:
+    """The round's results, with the machine's load average (1 minute) just before it."""
+    load = os.getloadavg()[0]
+    return {"load_average": load, **run_stage("round", sized, root)}
+
+
+def export_commit(ref: str) -> Path:
+    """The files of commit ``ref`` in a temporary folder (``git archive``; no worktree)."""
+    folder = Path(tempfile.mkdtemp(prefix="exchange-bench-baseline-"))
+    archive = subprocess.run(  # noqa: S603 — git, our own arguments
+        ["git", "archive", "--format=tar", ref],  # noqa: S607
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(  # noqa: S603
+        ["tar", "-x", "-C", str(folder)],  # noqa: S607
+        input=archive,
+        check=True,
+    )
+    return folder
+
+
+@contextmanager
+def snapshot(url: str) -> Iterator[Callable[[], None]]:
+    """A copy of the bench database as built; yields how to put it back."""
+    config = database_config(url)
+    name = str(config["NAME"])
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        copy = name + ".snapshot"
+        shutil.copyfile(name, copy)
+        try:
+            yield lambda: shutil.copyfile(copy, name)
+        finally:
+            Path(copy).unlink(missing_ok=True)
+        return
+    copy = name + "_snapshot"
+
+    def clone(source: str, target: str) -> None:
+        with admin_connection(config) as connection:
+            drop_database(connection, target)
+            connection.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(target), sql.Identifier(source)
+                )
+            )
+
+    clone(name, copy)
+    try:
+        yield lambda: clone(copy, name)
+    finally:
+        with admin_connection(config) as connection:
+            drop_database(connection, copy)
 
 
 if __name__ == "__main__":

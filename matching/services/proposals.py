@@ -116,8 +116,9 @@ def proposals_write(
             Proposal(
                 request_id=match.request_id,
                 expert_id=match.expert_id,
-                policy=policy,
-                run=run,
+                # Ids, not instances: a related descriptor's checks cost more than the row.
+                policy_id=policy.pk,
+                run_id=None if run is None else run.pk,
                 rank=ranks[match.request_id],
                 score=match.score,
                 delivery_format=match.delivery_format,

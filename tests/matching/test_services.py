@@ -932,7 +932,11 @@ def test_a_round_gives_a_one_session_expert_to_the_higher_scoring_request():
     assert run.candidate_pairs == 2
     assert (run.matched_count, run.unmatched_count) == (1, 2)
     assert run.objective_value == round(proposal.score * 100)
-    assert set(run.timings_ms) == {"load", "candidates", "solve", "write"}
+    assert set(run.timings_ms) == {
+        *("load", "candidates", "solve", "write"),
+        *(f"write.{step}" for step in ("lock", "explain", "proposals", "statuses")),
+        *("write.unmatched", "write.commit"),
+    }
     assert run.finished_at is not None
     assert run.duration_ms is not None
     assert run.error == ""
@@ -945,7 +949,7 @@ def test_a_round_gives_a_one_session_expert_to_the_higher_scoring_request():
             "Every suitable expert's capacity went to requests that scored higher.",
         ),
         far.pk: (
-            "no_feasible_expert",
+            "too_far",
             "No expert could take this request: "
             "1 the school is beyond their travel distance for a visit.",
         ),
@@ -996,7 +1000,7 @@ def test_a_round_never_proposes_an_expert_who_declined_the_request():
     ]
     assert (run.candidate_pairs, run.matched_count, run.unmatched_count) == (0, 0, 1)
     unmatched = UnmatchedRequest.objects.get(run=run)
-    assert (unmatched.request_id, unmatched.reason) == (support_request.pk, "no_feasible_expert")
+    assert (unmatched.request_id, unmatched.reason) == (support_request.pk, "proposed_before")
     assert unmatched.explanation == (
         "No expert could take this request: "
         "1 already proposed for it and declined or did not answer."
