@@ -1,0 +1,382 @@
+"""Demand projection and capacity over the database: requests counted per school term, DfE
+pupils as exposure, expert sessions as capacity, and the gap (docs/analytics.md).
+
+Each read is one grouped query, whatever the data size; the model (``insights.projection``)
+runs only on the series of the page asked for, and its results are cached by the series'
+content, so a repeat costs no refit.
+
+**School terms** are defined once, here, by month (term dates have no national source: LAs
+and trusts set their own, and our term calendars hold only closures): autumn September to
+December, spring January to March, summer April to August. Easter moves between late March
+and late April, so a request in the week after Easter can fall on either side; August has no
+teaching, and its requests (few) count in summer. Capacity counts teaching months only
+(``TEACHING_MONTHS``: 4, 3 and 4).
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models.functions import ExtractMonth, ExtractYear
+
+from accounts.access import CallerScope
+from exchange.models import ACCEPTING_WORK, Specialism, SupportRequest
+from insights.access import analytics_schools
+from insights.models import SenStatistic
+from insights.projection import MIN_MODEL_TERMS, TERMS_PER_YEAR, Term, backtest, project
+from insights.suppression import DEFAULT_THRESHOLD
+
+LONDON = ZoneInfo("Europe/London")
+TERM_START_MONTHS = {Term.AUTUMN: 9, Term.SPRING: 1, Term.SUMMER: 4}
+TEACHING_MONTHS = {Term.AUTUMN: 4, Term.SPRING: 3, Term.SUMMER: 4}
+MAX_HISTORY_TERMS = 15  # five school years: enough for the model and a backtest, bounded
+PROJECTED_TERMS = 2  # the two terms after the current one
+CACHE_SECONDS = 24 * 3600
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True, order=True)
+class SchoolTerm:
+    """A term of a school year, numbered consecutively: ``index = year × 3 + term``, where
+    ``year`` is the calendar year the school year starts in (2026 for 2026/27)."""
+
+    index: int
+
+    @classmethod
+    def of(cls, day: date) -> "SchoolTerm":
+        if day.month >= TERM_START_MONTHS[Term.AUTUMN]:
+            return cls(day.year * TERMS_PER_YEAR + Term.AUTUMN)
+        term = Term.SPRING if day.month < TERM_START_MONTHS[Term.SUMMER] else Term.SUMMER
+        return cls((day.year - 1) * TERMS_PER_YEAR + term)
+
+    @property
+    def school_year(self) -> int:
+        return self.index // TERMS_PER_YEAR
+
+    @property
+    def term(self) -> Term:
+        return Term(self.index % TERMS_PER_YEAR)
+
+    @property
+    def starts_on(self) -> date:
+        year = self.school_year + (self.term != Term.AUTUMN)
+        return date(year, TERM_START_MONTHS[self.term], 1)
+
+    @property
+    def ends_on(self) -> date:
+        return (self + 1).starts_on - timedelta(days=1)
+
+    @property
+    def school_year_label(self) -> str:
+        return f"{self.school_year}/{(self.school_year + 1) % 100:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.term.name.title()} {self.starts_on.year}"
+
+    def __add__(self, steps: int) -> "SchoolTerm":
+        return SchoolTerm(self.index + steps)
+
+    def start_datetime(self) -> datetime:
+        return datetime.combine(self.starts_on, datetime.min.time(), tzinfo=LONDON)
+
+
+def with_term(queryset: QuerySet, field_name: str) -> QuerySet:
+    """Annotates ``term``: ``SchoolTerm.of(field).index`` in SQL (month and year in
+    Europe/London, the project's time zone), for grouping rows by term in the database."""
+    year = F("term_year")
+    return queryset.annotate(
+        term_year=ExtractYear(field_name), term_month=ExtractMonth(field_name)
+    ).annotate(
+        term=Case(
+            When(term_month__gte=TERM_START_MONTHS[Term.AUTUMN], then=year * 3 + Term.AUTUMN),
+            When(term_month__lt=TERM_START_MONTHS[Term.SUMMER], then=(year - 1) * 3 + Term.SPRING),
+            default=(year - 1) * 3 + Term.SUMMER,
+            output_field=IntegerField(),
+        )
+    )
+
+
+# --- the series -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    need: str | None = None
+    la: str | None = None
+    region: str | None = None
+
+
+@dataclass
+class Series:
+    """One need in one LA (``la_code`` set) or one region (``la_code`` None): requests per
+    term from ``first`` to the last complete term, pupils with the need, expert capacity."""
+
+    need_code: str
+    need_name: str
+    need_position: int
+    region: str
+    la_code: str | None = None
+    la_name: str | None = None
+    counts: list[int] = field(default_factory=list)
+    # Pupils with the need per history term (one value per term), None without statistics.
+    exposure: list[float] | None = None
+    sessions_per_month: int = 0
+    suppressed: bool = False
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (self.need_position, self.region, self.la_name or "")
+
+
+def history_window(today: date) -> tuple[SchoolTerm, SchoolTerm]:
+    """The first and last history term: the complete terms before today's, at most
+    ``MAX_HISTORY_TERMS``, from the term of the first request on the platform on."""
+    last = SchoolTerm.of(today) + -1
+    first_created = (
+        SupportRequest.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    )
+    first = SchoolTerm.of(first_created.astimezone(LONDON).date()) if first_created else last
+    return max(first, last + (1 - MAX_HISTORY_TERMS)), last
+
+
+def _requests(scope: CallerScope, filters: Filters) -> Any:
+    requests = SupportRequest.objects.filter(analytics_schools(scope, "school__"))
+    if filters.need:
+        requests = requests.filter(primary_need__code=filters.need)
+    if filters.la:
+        requests = requests.filter(school__local_authority__code=filters.la)
+    if filters.region:
+        requests = requests.filter(school__region=filters.region)
+    return requests
+
+
+def la_series(scope: CallerScope, filters: Filters, *, today: date) -> list[Series]:
+    """Every need × LA with a submitted request in the history window, counts filled in
+    (zeros included), exposure and capacity. Four queries."""
+    first, last = history_window(today)
+    length = last.index - first.index + 1
+    submitted = _requests(scope, filters).filter(
+        submitted_at__gte=first.start_datetime(), submitted_at__lt=(last + 1).start_datetime()
+    )
+    rows = (
+        with_term(submitted, "submitted_at")
+        .values(
+            "primary_need__code",
+            "primary_need__name",
+            "primary_need__position",
+            "school__local_authority__code",
+            "school__local_authority__name",
+            "school__region",
+            "term",
+        )
+        .annotate(requests=Count("id"))
+        .order_by()
+    )
+    series: dict[tuple[str, str], Series] = {}
+    for row in rows:
+        key = (row["primary_need__code"], row["school__local_authority__code"])
+        if key not in series:
+            series[key] = Series(
+                need_code=key[0],
+                need_name=row["primary_need__name"],
+                need_position=row["primary_need__position"],
+                region=row["school__region"],
+                la_code=key[1],
+                la_name=row["school__local_authority__name"],
+                counts=[0] * length,
+            )
+        series[key].counts[row["term"] - first.index] += row["requests"]
+    if not series:
+        return []
+    pupils = exposure(series.keys())
+    terms = [first + step for step in range(length)]
+    capacity = capacity_by_la(scope, filters)
+    for key, one in series.items():
+        by_year = pupils.get(key)
+        one.exposure = _per_term(by_year, terms) if by_year else None
+        one.sessions_per_month = capacity.get(key, 0)
+        one.suppressed = not publishable(one.counts)
+    return sorted(series.values(), key=lambda one: one.sort_key)
+
+
+def region_series(las: Iterable[Series]) -> list[Series]:
+    """The LA series added up by region: counts, exposure (when every LA has it) and
+    capacity. A region is suppressed when its own history has a term under the threshold,
+    or when its suppressed LAs' history together does: published LAs subtracted from the
+    region would give that remainder away."""
+    regions: dict[tuple[str, str], Series] = {}
+    remainders: dict[tuple[str, str], list[int]] = {}
+    for one in las:
+        key = (one.need_code, one.region)
+        total = regions.get(key)
+        if total is None:
+            total = regions[key] = replace(
+                one, la_code=None, la_name=None, counts=[0] * len(one.counts), sessions_per_month=0
+            )
+            total.exposure = [0.0] * len(one.counts)
+            remainders[key] = [0] * len(one.counts)
+        total.counts = [a + b for a, b in zip(total.counts, one.counts, strict=True)]
+        total.exposure = (
+            [a + b for a, b in zip(total.exposure, one.exposure, strict=True)]
+            if total.exposure is not None and one.exposure is not None
+            else None
+        )
+        total.sessions_per_month += one.sessions_per_month
+        if one.suppressed:
+            remainders[key] = [a + b for a, b in zip(remainders[key], one.counts, strict=True)]
+    for key, total in regions.items():
+        remainder = remainders[key]
+        total.suppressed = not publishable(total.counts) or (
+            any(remainder) and not publishable(remainder)
+        )
+    return sorted(regions.values(), key=lambda one: one.sort_key)
+
+
+def publishable(counts: Sequence[int]) -> bool:
+    """A history every term of which could be published: none under the suppression
+    threshold (zeros included, as ``insights.suppression`` hides them)."""
+    return all(count >= DEFAULT_THRESHOLD for count in counts)
+
+
+def exposure(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[int, float]]:
+    """Pupils with each need in each LA by school year (DfE's ``time_period`` 202526 is
+    2025): LA-level cells added over phases and provisions, their "Total" rows left out so
+    nothing counts twice, cells DfE withheld (symbols) counting as none. One query."""
+    keys = list(keys)
+    rows = (
+        SenStatistic.objects.filter(
+            geographic_level="Local authority",
+            pupil_count__isnull=False,
+            need_id__in={need for need, _ in keys},
+            old_la_code__in={la for _, la in keys},
+        )
+        .exclude(phase="Total")
+        .exclude(provision="Total")
+        .values("need_id", "old_la_code", "time_period")
+        .annotate(pupils=Sum("pupil_count"))
+        .order_by()
+    )
+    pupils: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for row in rows:
+        year = int(row["time_period"][:4])
+        pupils[(row["need_id"], row["old_la_code"])][year] = float(row["pupils"])
+    return pupils
+
+
+def _per_term(by_year: dict[int, float], terms: Sequence[SchoolTerm]) -> list[float] | None:
+    """One exposure per term: its school year's figure, else the nearest year's."""
+    years = sorted(by_year)
+    values = [by_year[min(years, key=lambda y: (abs(y - t.school_year), -y))] for t in terms]
+    return values if all(value > 0 for value in values) else None
+
+
+def capacity_by_la(scope: CallerScope, filters: Filters) -> dict[tuple[str, str], int]:
+    """Sessions per month of the experts accepting work whose specialisms include the need,
+    by the LA of their home school, in the caller's scope. One query."""
+    specialisms = Specialism.objects.filter(
+        _across(ACCEPTING_WORK, "expert__"),
+        analytics_schools(scope, "expert__school__"),
+        need__isnull=False,
+    )
+    if filters.need:
+        specialisms = specialisms.filter(need__code=filters.need)
+    if filters.la:
+        specialisms = specialisms.filter(expert__school__local_authority__code=filters.la)
+    if filters.region:
+        specialisms = specialisms.filter(expert__school__region=filters.region)
+    rows = (
+        specialisms.values("need__code", "expert__school__local_authority__code")
+        .annotate(sessions=Sum("expert__sessions_per_month"))
+        .order_by()
+    )
+    return {
+        (row["need__code"], row["expert__school__local_authority__code"]): row["sessions"]
+        for row in rows
+    }
+
+
+def _across(condition: Q, prefix: str) -> Q:
+    """A flat AND of lookups (``ACCEPTING_WORK``) applied across a relation."""
+    return Q(**{f"{prefix}{name}": value for name, value in condition.children})  # type: ignore[misc]
+
+
+# --- projecting a page of series ----------------------------------------------------------
+
+
+def projected(series: Series, *, today: date) -> dict[str, Any]:
+    """The series' projection for the two terms after today's, with capacity and gap, and
+    the backtest where history allows; suppressed series get capacity only."""
+    last = SchoolTerm.of(today) + -1
+    first = last + (1 - len(series.counts))
+    terms = [SchoolTerm.of(today) + step for step in range(1, PROJECTED_TERMS + 1)]
+    model = None if series.suppressed else _model(series, first.term)
+    result: dict[str, Any] = {
+        "method": model["method"] if model else None,
+        "history_terms": len(series.counts),
+        "trend_per_year": model["trend_per_year"] if model else None,
+        "backtest": model["backtest"] if model else None,
+        "history": None
+        if series.suppressed
+        else [
+            {"term": (first + step), "requests": count} for step, count in enumerate(series.counts)
+        ],
+        "exposure_pupils": series.exposure[-1] if series.exposure else None,
+        "terms": [],
+    }
+    for step, term in enumerate(terms, start=1):
+        capacity = series.sessions_per_month * TEACHING_MONTHS[term.term]
+        forecast = model["forecasts"][step] if model else None
+        result["terms"].append(
+            {
+                "term": term,
+                "requests_expected": forecast["mean"] if forecast else None,
+                "interval_80": forecast["interval_80"] if forecast else None,
+                "interval_95": forecast["interval_95"] if forecast else None,
+                "capacity_sessions": capacity,
+                "gap": forecast["mean"] - capacity if forecast else None,
+            }
+        )
+    return result
+
+
+def _model(series: Series, first_term: Term) -> dict[str, Any]:
+    """The projection and backtest of one history, cached by its content (deterministic:
+    the simulation is seeded). Horizon 3 from the last complete term: the current term,
+    then the two reported."""
+    key_material = json.dumps([CACHE_VERSION, series.counts, series.exposure, int(first_term)])
+    key = "insights:projection:" + hashlib.sha256(key_material.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return dict(cached)
+    projection = project(series.counts, first_term=first_term, exposure=series.exposure, horizon=3)
+    score = None
+    if len(series.counts) > MIN_MODEL_TERMS:
+        result = backtest(series.counts, first_term=first_term)
+        score = {
+            "forecasts": result.forecasts,
+            "mase": result.mase,
+            "mase_seasonal_naive": result.mase_seasonal_naive,
+        }
+    model = {
+        "method": projection.method,
+        "trend_per_year": projection.trend_per_year,
+        "backtest": score,
+        "forecasts": [
+            {
+                "mean": forecast.mean,
+                "interval_80": list(forecast.interval_80),
+                "interval_95": list(forecast.interval_95),
+            }
+            for forecast in projection.forecasts
+        ],
+    }
+    cache.set(key, model, CACHE_SECONDS)
+    return model
