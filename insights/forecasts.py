@@ -27,7 +27,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Whe
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from accounts.access import CallerScope
-from exchange.models import ACCEPTING_WORK, Specialism, SupportRequest
+from exchange.models import ACCEPTING_WORK, ExpertProfile, Specialism, SupportRequest
 from insights.access import analytics_schools
 from insights.models import SenStatistic
 from insights.projection import MIN_MODEL_TERMS, TERMS_PER_YEAR, Term, backtest, project
@@ -311,13 +311,14 @@ def _across(condition: Q, prefix: str) -> Q:
 # --- projecting a page of series ----------------------------------------------------------
 
 
-def projected(series: Series, *, today: date) -> dict[str, Any]:
+def projected(series: Series, *, today: date, with_backtest: bool = True) -> dict[str, Any]:
     """The series' projection for the two terms after today's, with capacity and gap, and
-    the backtest where history allows; suppressed series get capacity only."""
+    the backtest where history allows (and is asked for); suppressed series get capacity
+    only."""
     last = SchoolTerm.of(today) + -1
     first = last + (1 - len(series.counts))
     terms = [SchoolTerm.of(today) + step for step in range(1, PROJECTED_TERMS + 1)]
-    model = None if series.suppressed else _model(series, first.term)
+    model = None if series.suppressed else _model(series, first.term, with_backtest)
     result: dict[str, Any] = {
         "method": model["method"] if model else None,
         "history_terms": len(series.counts),
@@ -347,18 +348,20 @@ def projected(series: Series, *, today: date) -> dict[str, Any]:
     return result
 
 
-def _model(series: Series, first_term: Term) -> dict[str, Any]:
+def _model(series: Series, first_term: Term, with_backtest: bool) -> dict[str, Any]:
     """The projection and backtest of one history, cached by its content (deterministic:
     the simulation is seeded). Horizon 3 from the last complete term: the current term,
     then the two reported."""
-    key_material = json.dumps([CACHE_VERSION, series.counts, series.exposure, int(first_term)])
+    key_material = json.dumps(
+        [CACHE_VERSION, series.counts, series.exposure, int(first_term), with_backtest]
+    )
     key = "insights:projection:" + hashlib.sha256(key_material.encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return dict(cached)
     projection = project(series.counts, first_term=first_term, exposure=series.exposure, horizon=3)
     score = None
-    if len(series.counts) > MIN_MODEL_TERMS:
+    if with_backtest and len(series.counts) > MIN_MODEL_TERMS:
         result = backtest(series.counts, first_term=first_term)
         score = {
             "forecasts": result.forecasts,
@@ -380,3 +383,49 @@ def _model(series: Series, first_term: Term) -> dict[str, Any]:
     }
     cache.set(key, model, CACHE_SECONDS)
     return model
+
+
+# --- totals by region, for the admin dashboard ------------------------------------------------
+
+
+def region_totals(scope: CallerScope, *, today: date) -> dict[str, list[int]]:
+    """Submitted requests (every need) per history term, by region of the school. One
+    grouped query (and one for the window)."""
+    first, last = history_window(today)
+    length = last.index - first.index + 1
+    submitted = SupportRequest.objects.filter(
+        analytics_schools(scope, "school__"),
+        submitted_at__gte=first.start_datetime(),
+        submitted_at__lt=(last + 1).start_datetime(),
+    )
+    rows = (
+        with_term(submitted, "submitted_at")
+        .values("school__region", "term")
+        .annotate(requests=Count("id"))
+        .order_by()
+    )
+    totals: dict[str, list[int]] = {}
+    for row in rows:
+        counts = totals.setdefault(row["school__region"], [0] * length)
+        counts[row["term"] - first.index] += row["requests"]
+    return totals
+
+
+def capacity_by_region(scope: CallerScope) -> dict[str, int]:
+    """Sessions per month of the experts accepting work, by region of their home school,
+    each expert once whatever their needs. One query."""
+    rows = (
+        ExpertProfile.objects.accepting_work()
+        .filter(analytics_schools(scope, "school__"))
+        .values("school__region")
+        .annotate(sessions=Sum("sessions_per_month"))
+        .order_by()
+    )
+    return {row["school__region"]: row["sessions"] for row in rows}
+
+
+def total_projection(counts: Sequence[int], *, today: date) -> dict[str, Any]:
+    """``projected`` for a plain history (no need, no LA), unsuppressed: the admin
+    dashboard's, whose readers see every row anyway."""
+    series = Series(need_code="", need_name="", need_position=0, region="", counts=list(counts))
+    return projected(series, today=today, with_backtest=False)
