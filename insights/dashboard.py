@@ -103,7 +103,7 @@ def waiting_longest(scope: CallerScope, *, now: datetime) -> list[dict[str, Any]
         {
             **row,
             "status_label": RequestStatus(row["status"]).label,
-            "days": (now - row["submitted_at"]).days,
+            "days": (now - row["submitted_at"]).days if row["submitted_at"] else 0,
             "href": change_page("exchange_supportrequest", row["pk"]),
         }
         for row in rows

@@ -267,7 +267,7 @@ def exposure(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[int,
     pupils: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
     for row in rows:
         year = int(row["time_period"][:4])
-        pupils[(row["need_id"], row["old_la_code"])][year] = float(row["pupils"])
+        pupils[(str(row["need_id"]), row["old_la_code"])][year] = float(row["pupils"])
     return pupils
 
 
@@ -418,10 +418,10 @@ def capacity_by_region(scope: CallerScope) -> dict[str, int]:
         ExpertProfile.objects.accepting_work()
         .filter(analytics_schools(scope, "school__"))
         .values("school__region")
-        .annotate(sessions=Sum("sessions_per_month"))
+        .annotate(monthly=Sum("sessions_per_month"))
         .order_by()
     )
-    return {row["school__region"]: row["sessions"] for row in rows}
+    return {row["school__region"]: row["monthly"] for row in rows}
 
 
 def total_projection(counts: Sequence[int], *, today: date) -> dict[str, Any]:

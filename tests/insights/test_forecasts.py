@@ -105,7 +105,9 @@ def test_the_database_puts_requests_in_the_same_terms_in_london_time(school):
         )
     )
 
-    expected = [SchoolTerm.of(m.astimezone(timezone.get_current_timezone()).date()) for m in moments]
+    expected = [
+        SchoolTerm.of(m.astimezone(timezone.get_current_timezone()).date()) for m in moments
+    ]
     assert terms == [term.index for term in expected]
     assert [term.term for term in expected] == [Term.SUMMER, Term.AUTUMN, Term.SPRING, Term.SPRING]
 
@@ -293,7 +295,9 @@ def test_a_region_is_published_when_its_suppressed_las_together_are_not_small(
     first = current_term() + -4
     insert_history(school, "ASD", [20, 20, 20, 20], first=first)
     for code in ("874", "875"):
-        small = SchoolFactory(local_authority=LocalAuthorityFactory(code=code), region=school.region)
+        small = SchoolFactory(
+            local_authority=LocalAuthorityFactory(code=code), region=school.region
+        )
         insert_history(small, "ASD", [3, 3, 4, 4], first=first)
 
     (region,) = client_for(admin_user).get(URL, {"by": "region"}).json()["results"]
