@@ -131,7 +131,7 @@ def line_with_band(
     points = len(history) + len(projected)
     height, left, bottom, plot_top = 260, 50, 200, 20
     top = max([value for _, value in history] + [p.interval_95[1] for p in projected] + [1.0])
-    step = (WIDTH - left - 20) / max(points - 1, 1)
+    step = (WIDTH - left - 45) / max(points - 1, 1)  # room for the last label
 
     def x(index: int) -> float:
         return left + index * step
@@ -173,7 +173,7 @@ def line_with_band(
     values = [_number(v) for _, v in history] + [_number(p.mean) for p in projected]
     every = max(1, round(points / 8))
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        if index % every and index != points - 1:
+        if (points - 1 - index) % every:  # evenly spaced, the last (projected) term always
             continue
         parts.append(
             f'<text x="{x(index):.1f}" y="{bottom + 16}" text-anchor="middle" fill="{TEXT}" '
