@@ -259,6 +259,7 @@ def projection_chart(totals: dict[str, list[int]], *, today: date) -> SafeString
     """Every request per term (the regions' ``totals`` added up), and the two terms after
     this one projected, with their bands."""
     counts = [sum(column) for column in zip(*totals.values(), strict=True)] if totals else []
+    counts = counts[forecasts.leading_zeros(counts) :]
     history: list[tuple[str, float]] = []
     projected: list[charts.Projected] = []
     method = ""

@@ -132,19 +132,29 @@ class Series:
     suppressed: bool = False
 
     @property
+    def start(self) -> int:
+        return leading_zeros(self.counts)
+
+    @property
+    def history(self) -> list[int]:
+        """The counts from the series' first request on: before it, the area's schools were
+        most likely not on the Exchange yet, so those terms are no history of demand."""
+        return self.counts[self.start :]
+
+    @property
+    def history_exposure(self) -> list[float] | None:
+        return self.exposure[self.start :] if self.exposure else None
+
+    @property
     def sort_key(self) -> tuple[int, str, str]:
         return (self.need_position, self.region, self.la_name or "")
 
 
 def history_window(today: date) -> tuple[SchoolTerm, SchoolTerm]:
-    """The first and last history term: the complete terms before today's, at most
-    ``MAX_HISTORY_TERMS``, from the term of the first request on the platform on."""
+    """The first and last history term: the ``MAX_HISTORY_TERMS`` complete terms before
+    today's. Each series then starts with its first request (``Series.history``)."""
     last = SchoolTerm.of(today) + -1
-    first_created = (
-        SupportRequest.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    )
-    first = SchoolTerm.of(first_created.astimezone(LONDON).date()) if first_created else last
-    return max(first, last + (1 - MAX_HISTORY_TERMS)), last
+    return last + (1 - MAX_HISTORY_TERMS), last
 
 
 def _requests(scope: CallerScope, filters: Filters) -> Any:
@@ -203,7 +213,7 @@ def la_series(scope: CallerScope, filters: Filters, *, today: date) -> list[Seri
         by_year = pupils.get(key)
         one.exposure = _per_term(by_year, terms) if by_year else None
         one.sessions_per_month = capacity.get(key, 0)
-        one.suppressed = not publishable(one.counts)
+        one.suppressed = not publishable(one.history)
     return sorted(series.values(), key=lambda one: one.sort_key)
 
 
@@ -234,10 +244,14 @@ def region_series(las: Iterable[Series]) -> list[Series]:
             remainders[key] = [a + b for a, b in zip(remainders[key], one.counts, strict=True)]
     for key, total in regions.items():
         remainder = remainders[key]
-        total.suppressed = not publishable(total.counts) or (
-            any(remainder) and not publishable(remainder)
+        total.suppressed = not publishable(total.history) or (
+            any(remainder) and not publishable(remainder[leading_zeros(remainder) :])
         )
     return sorted(regions.values(), key=lambda one: one.sort_key)
+
+
+def leading_zeros(counts: Sequence[int]) -> int:
+    return next((index for index, count in enumerate(counts) if count), len(counts))
 
 
 def publishable(counts: Sequence[int]) -> bool:
@@ -316,19 +330,18 @@ def projected(series: Series, *, today: date, with_backtest: bool = True) -> dic
     the backtest where history allows (and is asked for); suppressed series get capacity
     only."""
     last = SchoolTerm.of(today) + -1
-    first = last + (1 - len(series.counts))
+    history = series.history
+    first = last + (1 - len(history))
     terms = [SchoolTerm.of(today) + step for step in range(1, PROJECTED_TERMS + 1)]
     model = None if series.suppressed else _model(series, first.term, with_backtest)
     result: dict[str, Any] = {
         "method": model["method"] if model else None,
-        "history_terms": len(series.counts),
+        "history_terms": len(history),
         "trend_per_year": model["trend_per_year"] if model else None,
         "backtest": model["backtest"] if model else None,
         "history": None
         if series.suppressed
-        else [
-            {"term": (first + step), "requests": count} for step, count in enumerate(series.counts)
-        ],
+        else [{"term": (first + step), "requests": count} for step, count in enumerate(history)],
         "exposure_pupils": series.exposure[-1] if series.exposure else None,
         "terms": [],
     }
@@ -353,16 +366,19 @@ def _model(series: Series, first_term: Term, with_backtest: bool) -> dict[str, A
     the simulation is seeded). Horizon 3 from the last complete term: the current term,
     then the two reported."""
     key_material = json.dumps(
-        [CACHE_VERSION, series.counts, series.exposure, int(first_term), with_backtest]
+        [CACHE_VERSION, series.history, series.history_exposure, int(first_term), with_backtest]
     )
     key = "insights:projection:" + hashlib.sha256(key_material.encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return dict(cached)
-    projection = project(series.counts, first_term=first_term, exposure=series.exposure, horizon=3)
+    history = series.history
+    projection = project(
+        history, first_term=first_term, exposure=series.history_exposure, horizon=3
+    )
     score = None
-    if with_backtest and len(series.counts) > MIN_MODEL_TERMS:
-        result = backtest(series.counts, first_term=first_term)
+    if with_backtest and len(history) > MIN_MODEL_TERMS:
+        result = backtest(history, first_term=first_term)
         score = {
             "forecasts": result.forecasts,
             "mase": result.mase,

@@ -1,5 +1,5 @@
-"""Support requests inserted as history: ``counts[i]`` requests submitted in term ``first + i``
-(the platform's first request created then too, as ``forecasts.history_window`` reads it)."""
+"""Support requests inserted as history: ``counts[i]`` requests submitted (and created) in
+term ``first + i``."""
 
 from collections.abc import Sequence
 from datetime import timedelta

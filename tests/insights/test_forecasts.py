@@ -167,18 +167,23 @@ def test_short_history_falls_back_to_seasonal_naive_and_says_so(client_for, admi
     assert [term["requests_expected"] for term in series["terms"]] == [9, 13]
 
 
-def test_history_starts_with_the_platforms_first_request_with_zeros_filled_in(
-    client_for, admin_user, school, cambs
+def test_a_series_starts_with_its_first_request_later_zeros_kept(
+    client_for, admin_user, school
 ):
     first = current_term() + -6
-    # The platform's first request: another LA, six terms ago. ASD in Cambridgeshire starts
-    # two terms later, so its history has two zero terms first (and is suppressed for them).
-    insert_history(SchoolFactory(), "ASD", [9], first=first)
+    insert_history(SchoolFactory(), "ASD", [9] * 6, first=first)  # another LA, from the start
+    # Cambridgeshire's ASD requests start two terms later: its history is four terms.
     insert_history(school, "ASD", [0, 0, 8, 8, 8, 8], first=first)
+    # A zero after the first request is history (and under 5: suppressed).
+    insert_history(school, "SLCN", [0, 8, 0, 8, 8, 8], first=first)
 
     results = client_for(admin_user).get(URL, {"la": "873"}).json()["results"]
 
-    assert [(s["history_terms"], s["suppressed"]) for s in results] == [(6, True)]
+    assert [(s["need"]["code"], s["history_terms"], s["suppressed"]) for s in results] == [
+        ("ASD", 4, False),
+        ("SLCN", 5, True),
+    ]
+    assert results[0]["history"][0]["term"]["label"] == (first + 2).label
 
 
 def test_history_window_is_bounded(client_for, admin_user, school):
@@ -373,7 +378,7 @@ def test_query_count_does_not_grow_with_the_data(
     insert_history(school, "ASD", [10] * 4, first=first)
     client = client_for(admin_user)
     client.get(URL)  # warm: the Need table's content type and such
-    with django_assert_num_queries(4) as small:
+    with django_assert_num_queries(3) as small:
         assert len(client.get(URL).json()["results"]) == 1
 
     for code in ("352", "353", "354"):
