@@ -167,9 +167,7 @@ def test_short_history_falls_back_to_seasonal_naive_and_says_so(client_for, admi
     assert [term["requests_expected"] for term in series["terms"]] == [9, 13]
 
 
-def test_a_series_starts_with_its_first_request_later_zeros_kept(
-    client_for, admin_user, school
-):
+def test_a_series_starts_with_its_first_request_later_zeros_kept(client_for, admin_user, school):
     first = current_term() + -6
     insert_history(SchoolFactory(), "ASD", [9] * 6, first=first)  # another LA, from the start
     # Cambridgeshire's ASD requests start two terms later: its history is four terms.
