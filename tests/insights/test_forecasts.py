@@ -99,8 +99,9 @@ def test_the_database_puts_requests_in_the_same_terms_in_london_time(school):
     for request, moment in zip(SupportRequest.objects.order_by("pk"), moments, strict=True):
         SupportRequest.objects.filter(pk=request.pk).update(submitted_at=moment)
 
+    window = (SchoolTerm.of(date(2025, 9, 1)), SchoolTerm.of(date(2027, 8, 1)))
     terms = list(
-        with_term(SupportRequest.objects.order_by("pk"), "submitted_at").values_list(
+        with_term(SupportRequest.objects.order_by("pk"), "submitted_at", *window).values_list(
             "term", flat=True
         )
     )
@@ -376,7 +377,7 @@ def test_query_count_does_not_grow_with_the_data(
     insert_history(school, "ASD", [10] * 4, first=first)
     client = client_for(admin_user)
     client.get(URL)  # warm: the Need table's content type and such
-    with django_assert_num_queries(3) as small:
+    with django_assert_num_queries(5) as small:
         assert len(client.get(URL).json()["results"]) == 1
 
     for code in ("352", "353", "354"):
