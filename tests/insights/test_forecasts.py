@@ -16,6 +16,7 @@ from insights.models import SenStatistic
 from insights.projection import Term
 from tests.factories import (
     ExpertProfileFactory,
+    LaOfficerMembershipFactory,
     LocalAuthorityFactory,
     MembershipFactory,
     SchoolFactory,
@@ -368,6 +369,32 @@ def test_a_trust_coordinator_sees_only_their_trusts_schools(client_for, school, 
     assert [term["requests"] for term in series["history"]] == [7] * 4
     assert series["terms"][0]["capacity_sessions"] % 2 == 0
     assert series["terms"][0]["capacity_sessions"] < 9 * 3
+
+
+def test_an_la_officer_sees_only_their_las_schools(client_for, school, cambs):
+    officer = LaOfficerMembershipFactory(local_authority=cambs).user
+    other_officer = LaOfficerMembershipFactory(local_authority=LocalAuthorityFactory(code="352"))
+    first = current_term() + -4
+    insert_history(school, "ASD", [7] * 4, first=first)
+    elsewhere = SchoolFactory(local_authority=other_officer.local_authority, region=school.region)
+    insert_history(elsewhere, "ASD", [30] * 4, first=first)
+    ExpertProfileFactory(school=SpecialSchoolFactory(local_authority=cambs), sessions_per_month=2)
+    ExpertProfileFactory(
+        school=SpecialSchoolFactory(local_authority=elsewhere.local_authority),
+        sessions_per_month=9,
+    )
+
+    (series,) = client_for(officer).get(URL).json()["results"]
+    (region,) = client_for(officer).get(URL, {"by": "region"}).json()["results"]
+    (theirs,) = client_for(other_officer.user).get(URL).json()["results"]
+
+    assert series["local_authority"]["code"] == "873"
+    assert [term["requests"] for term in series["history"]] == [7] * 4
+    assert {term["capacity_sessions"] % 2 for term in series["terms"]} == {0}
+    # Their region is their LA's part of it, not the other LA's.
+    assert [term["requests"] for term in region["history"]] == [7] * 4
+    assert theirs["local_authority"]["code"] == "352"
+    assert client_for(officer).get(URL, {"la": "352"}).json()["results"] == []
 
 
 def test_query_count_does_not_grow_with_the_data(

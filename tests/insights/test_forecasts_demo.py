@@ -24,6 +24,10 @@ def test_seed_demo_history_makes_the_projection_use_the_model(client_for):
     assert asd["history_terms"] == 12
     assert asd["backtest"]["forecasts"] > 0
     assert asd["exposure_pupils"] > 0  # the sample's DfE statistics cover the demo LA
+    # The demo's LA officer reads it too: the history is in their LA.
+    officer = User.objects.get(email="la@demo.exchange")
+    theirs = client_for(officer).get("/api/v1/analytics/projection").json()["results"]
+    assert ("ASD", "overdispersed_poisson") in {(s["need"]["code"], s["method"]) for s in theirs}
     # And the dashboard shows it.
     browser = Client()
     browser.force_login(admin)
