@@ -21,7 +21,7 @@ from accounts.enums import SchoolKind
 from accounts.models import School
 from exchange.enums import RequestStatus
 from exchange.models import Need, SupportRequest
-from insights.forecasts import SchoolTerm
+from insights.terms import SchoolTerm
 
 SEASON = (0.25, 0.0, -0.3)  # autumn, spring, summer on the log scale
 GROWTH_PER_TERM = 0.03

@@ -21,6 +21,7 @@ from exchange.enums import RequestStatus
 from exchange.models import ExpertProfile, SupportRequest
 from insights import charts, forecasts
 from insights.access import analytics_schools
+from insights.terms import TEACHING_MONTHS, SchoolTerm
 from matching.enums import RunStatus
 from matching.models import MatchingRun, UnmatchedRequest
 from matching.selectors import WAITING_STATUSES
@@ -191,7 +192,7 @@ def demand_capacity_chart(
 ) -> SafeString:
     """Per region: the requests projected for next term (every need; ``totals`` are
     ``forecasts.region_totals``) beside the expert sessions available in it."""
-    term = forecasts.SchoolTerm.of(today) + 1
+    term = SchoolTerm.of(today) + 1
     capacity = forecasts.capacity_by_region(scope)
     groups = []
     for region in sorted(set(totals) | set(capacity)):
@@ -199,7 +200,7 @@ def demand_capacity_chart(
         projection = forecasts.total_projection(counts, today=today) if counts else None
         next_term = projection["terms"][0] if projection else None
         demand = next_term["requests_expected"] if next_term else 0.0
-        sessions = capacity.get(region, 0) * forecasts.TEACHING_MONTHS[term.term]
+        sessions = capacity.get(region, 0) * TEACHING_MONTHS[term.term]
         groups.append(
             charts.Group(
                 label=region or NO_REGION,
@@ -264,7 +265,7 @@ def projection_chart(totals: dict[str, list[int]], *, today: date) -> SafeString
     projected: list[charts.Projected] = []
     method = ""
     if counts:
-        first = forecasts.SchoolTerm.of(today) + -len(counts)
+        first = SchoolTerm.of(today) + -len(counts)
         history = [((first + step).label, count) for step, count in enumerate(counts)]
         result = forecasts.total_projection(counts, today=today)
         projected = [

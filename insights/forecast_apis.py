@@ -15,6 +15,7 @@ from exchange.models import Need
 from insights import forecasts
 from insights.access import reads_analytics
 from insights.projection import OVERDISPERSED_POISSON, SEASONAL_NAIVE
+from insights.terms import SchoolTerm
 
 
 class ProjectionQuerySerializer(serializers.Serializer):
@@ -33,7 +34,7 @@ class SchoolTermSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
 
-    def get_term(self, term: forecasts.SchoolTerm) -> str:
+    def get_term(self, term: SchoolTerm) -> str:
         return term.term.name.lower()
 
 

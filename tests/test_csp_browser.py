@@ -25,7 +25,7 @@ from django.utils.csp import CSP
 from accounts.models import User
 from config import urls
 from exchange.models import Need
-from insights.forecasts import SchoolTerm
+from insights.terms import SchoolTerm
 from tests.factories import SchoolFactory, UserFactory
 from tests.insights.history import insert_history
 

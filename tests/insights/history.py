@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import F
 
 from exchange.models import SupportRequest
-from insights.forecasts import SchoolTerm
+from insights.terms import SchoolTerm
 from tests.factories import need
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from exchange.models import SupportRequest
-from insights.forecasts import SchoolTerm
+from insights.terms import SchoolTerm
 from matching.models import MatchingPolicy, MatchingRun, UnmatchedRequest
 from scheduling.models import Session
 from tests.factories import (

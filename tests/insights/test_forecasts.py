@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accounts.enums import Role
 from exchange.models import SupportRequest
-from insights.forecasts import MAX_HISTORY_TERMS, SchoolTerm, with_term
+from insights.forecasts import MAX_HISTORY_TERMS
 from insights.models import SenStatistic
 from insights.projection import Term
+from insights.terms import SchoolTerm, with_term
 from tests.factories import (
     ExpertProfileFactory,
     LaOfficerMembershipFactory,
