@@ -2,12 +2,12 @@
 model (not the seasonal-naive fallback) on the admin dashboard and in
 ``GET /api/v1/analytics/projection``.
 
-Four school years of closed requests about autism from the mainstream schools of the demo
-SENCO's LA (autumn busiest, summer quietest, growing about 10 % a year), and one year and a
-half about SEMH (seasonal naive: too short for the model). Every term has at least five, so
-the series are publishable. Inserted in bulk with their submission dates in the past: a
-request cannot be submitted back in time through the services, and these are history, not
-a workflow to show.
+Four school years of closed requests about autism from the mainstream schools (in no trust)
+of the demo SENCO's LA (autumn busiest, summer quietest, growing about 10 % a year), and a
+year and a half about SEMH (seasonal naive: too short for the model). Every term has at
+least five, so the series are publishable. Inserted in bulk with their submission dates in
+the past: a request cannot be submitted back in time through the services, and these are
+history, not a workflow to show.
 """
 
 import math
@@ -29,11 +29,16 @@ SERIES = (("ASD", 12, 14.0), ("SEMH", 5, 8.0))  # need, terms, requests in a spr
 
 
 def request_history_seed(*, rng: random.Random, near: School) -> int:
-    """Closed requests over past terms at the mainstream schools of ``near``'s LA. Returns
-    how many were added."""
+    """Closed requests over past terms at the mainstream schools of ``near``'s LA outside
+    any trust. Returns how many were added."""
     schools = list(
         School.objects.filter(
-            local_authority_id=near.local_authority_id, kind=SchoolKind.MAINSTREAM, is_active=True
+            local_authority_id=near.local_authority_id,
+            kind=SchoolKind.MAINSTREAM,
+            is_active=True,
+            # Schools in no trust: the demo coordinator's flow figures stay those of
+            # demo/analytics.py's year (these requests never met an expert).
+            trust__isnull=True,
         ).order_by("urn")
     ) or [near]
     this_term = SchoolTerm.of(timezone.localdate())
