@@ -72,12 +72,13 @@ def fixture_data(admin_user):
     today = timezone.localdate()
     east = SchoolFactory(region="East of England")
     north = SchoolFactory(region="North West", local_authority=LocalAuthorityFactory(code="352"))
+    waited = iter(range(10, 30))  # days since submission, each request its own
     for status, count in (("submitted", 3), ("unmatched", 2), ("closed", 1), ("draft", 1)):
         for _ in range(count):
             request = SupportRequestFactory(school=east, status=status)
             if status != "draft":
                 SupportRequest.objects.filter(pk=request.pk).update(
-                    submitted_at=timezone.now() - timedelta(days=10 + request.pk)
+                    submitted_at=timezone.now() - timedelta(days=next(waited))
                 )
     SupportRequestFactory(school=north, status="unmatched", primary_need=need("SLCN"))
     SupportRequest.objects.filter(status="unmatched", school=north).update(
