@@ -143,15 +143,11 @@ def test_the_admin_index_shows_the_figures_each_linking_to_a_list_that_holds_the
     assert experts["Safeguarding confirmations expiring within 30 days"][0] == 1
     assert experts["Sessions this week"][0] == 2
     why = figures(html, "unmatched-why")
+    run_page = f"/admin/matching/matchingrun/{fixture_data.pk}/change/"
+    reason = UnmatchedRequest.Reason
     assert why == {
-        "No expert meets the hard constraints": (
-            2,
-            f"/admin/matching/matchingrun/{fixture_data.pk}/change/",
-        ),
-        "Feasible experts' capacity went to other requests": (
-            1,
-            f"/admin/matching/matchingrun/{fixture_data.pk}/change/",
-        ),
+        reason("no_feasible_expert").label: (2, run_page),
+        reason("capacity_taken").label: (1, run_page),
     }
     last_run = section(html, "last-run")
     assert f"Run #{fixture_data.pk}" in last_run
