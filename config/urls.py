@@ -7,6 +7,7 @@ from config import health, metrics
 from config.routers import Router
 from exchange import apis as exchange_apis
 from insights import apis as insights_apis
+from insights import forecast_apis
 from knowledge import apis as knowledge_apis
 from library import apis as library_apis
 from matching import apis as matching_apis
@@ -89,6 +90,7 @@ api_v1 = [
     ),
     path("me", accounts_apis.MeView.as_view(), name="me"),
     path("matching-policy", matching_apis.MatchingPolicyView.as_view(), name="matching-policy"),
+    path("analytics/projection", forecast_apis.ProjectionView.as_view(), name="projection"),
     path("calendar-feed", scheduling_apis.CalendarFeedView.as_view(), name="calendar-feed"),
     path("analytics/demand", insights_apis.DemandView.as_view(), name="analytics-demand"),
     path(

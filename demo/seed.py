@@ -23,6 +23,7 @@ from accounts.models import LocalAuthority, Membership, School, Trust, User
 from accounts.services import ImportSummary, schools_import_from_gias
 from config import csv_files
 from demo.analytics import analytics_history_seed
+from demo.history import request_history_seed
 from demo.knowledge import past_work_seed
 from demo.library import library_seed
 from exchange import services
@@ -172,6 +173,7 @@ def demo_seed(*, password: str, gias_file: Path = SAMPLE_GIAS_FILE) -> DemoResul
         # History first, so the round's explanations already quote real ratings.
         with transaction.atomic():
             past_work_seed(schools_of=_past_work_sencos())
+            request_history_seed(rng=rng, near=_senco_school())
         matching_round_run(trigger=RunTrigger.COMMAND)
         _book_a_session()
         with transaction.atomic():

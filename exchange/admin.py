@@ -218,7 +218,15 @@ class StatusChangeInline(admin.TabularInline):
 @admin.register(SupportRequest)
 class SupportRequestAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "school", "status", "primary_need", "urgency", "created_at"]
-    list_filter = ["status", "urgency", "primary_need", "needs", "school__local_authority", "scope"]
+    list_filter = [
+        "status",
+        "urgency",
+        "primary_need",
+        "needs",
+        "school__local_authority",
+        "school__region",
+        "scope",
+    ]
     search_fields = ["title", "school__name", "=school__urn"]
     date_hierarchy = "created_at"
     list_select_related = ["school", "primary_need"]

@@ -38,7 +38,8 @@ class ReminderInline(ReadOnlyInline):
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "request", "expert", "starts_at", "status", "format"]
-    list_filter = ["status", "format"]
+    # starts_at: the admin dashboard's "sessions this week" links to a range of it.
+    list_filter = ["status", "format", "starts_at"]
     search_fields = ["request__title", "request__school__name", "expert__user__email"]
     date_hierarchy = "starts_at"
     list_select_related = ["request", "expert__user"]

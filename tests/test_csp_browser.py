@@ -14,8 +14,20 @@ import subprocess
 import tempfile
 
 import pytest
+from django.contrib.auth import login
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path as url_path
+from django.utils import timezone
 from django.utils.csp import CSP
+
+from accounts.models import User
+from config import urls
+from exchange.models import Need
+from insights.terms import SchoolTerm
+from tests.factories import SchoolFactory, UserFactory
+from tests.insights.history import insert_history
 
 BROWSER = next(
     (path for name in ("chromium", "chromium-browser") if (path := shutil.which(name))), None
@@ -30,6 +42,18 @@ pytestmark = [
 
 PAGES = ["/admin/login/", "/api/docs/", "/api/v1/needs", "/api-auth/login/"]
 VIOLATION_MARKERS = ("Content Security Policy", "Refused to", "Permissions-Policy")
+
+
+ADMIN_EMAIL = "csp-admin@example.org"
+
+
+def _sign_in_as_admin(request: HttpRequest) -> HttpResponse:
+    """Test only: signs the browser in, as headless Chromium cannot fill the login form."""
+    login(request, User.objects.get(email=ADMIN_EMAIL), "django.contrib.auth.backends.ModelBackend")
+    return redirect("/admin/")
+
+
+urlpatterns = [url_path("test-sign-in", _sign_in_as_admin), *urls.urlpatterns]
 
 
 def load(url: str) -> tuple[str, list[str]]:
@@ -68,6 +92,23 @@ def test_page_loads_without_csp_violations(live_server, path):
     dom, console = load(live_server.url + path)
 
     assert dom.strip(), f"{path} did not load"
+    assert violations(console) == []
+
+
+@pytest.mark.urls(__name__)
+def test_the_admin_dashboard_loads_without_csp_violations(live_server):
+    UserFactory(email=ADMIN_EMAIL, is_staff=True, is_superuser=True)
+    # A transactional test starts without the taxonomy's migrated rows.
+    Need.objects.get_or_create(
+        code="ASD", defaults={"name": "Autism", "broad_area": "communication_interaction"}
+    )
+    first = SchoolTerm.of(timezone.localdate()) + -9
+    insert_history(SchoolFactory(), "ASD", [12, 9, 6] * 3, first=first)
+
+    dom, console = load(live_server.url + "/test-sign-in")
+
+    assert 'class="insights-dashboard"' in dom
+    assert dom.count('class="insights-chart"') == 3
     assert violations(console) == []
 
 

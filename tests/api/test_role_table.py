@@ -299,6 +299,10 @@ def matching_admin(scene: Scene, client) -> str:
     return agree(*(answer(client.get(API + path)) for path in paths))
 
 
+def projection_read(scene: Scene, client) -> str:
+    return answer(client.get(f"{API}/analytics/projection"))
+
+
 def slot_offers_read(scene: Scene, client) -> str:
     return listed(client.get(f"{API}/requests/{scene.accepted.pk}/slot-offers"), scene.session_id)
 
@@ -687,6 +691,7 @@ DRIVEN_HERE: dict[str, Check] = {
         proposal_answer
     ),
     "`GET /matching-runs`, `/matching-policy`, `/matching-policy/versions`": matching_admin,
+    "`GET /analytics/projection` (each over the schools they read)": projection_read,
     "`GET /requests/{id}/slot-offers`": slot_offers_read,
     "`POST /requests/{id}/slot-offers`": slot_offers_renew,
     "`POST /sessions` (book a time for the accepted request)": session_book,

@@ -82,10 +82,19 @@ def test_seed_demo_experts_and_requests_are_varied_and_valid():
     assert experts.filter(is_verified=False).exists()
     assert all(expert.specialisms.filter(need__isnull=False).exists() for expert in experts)
     assert all(expert.availability_windows.exists() for expert in experts)
-    # The past year's demand (demo/analytics.py) is all closed or cancelled.
+    # The past year's demand (demo/analytics.py) is all closed or cancelled; closed: also the
+    # years of past requests behind the demand projection (demo/history.py).
     live = SupportRequest.objects.exclude(title__startswith="Earlier request")
     statuses = set(live.values_list("status", flat=True))
-    assert statuses == {"draft", "cancelled", "proposed", "unmatched", "scheduled", "completed"}
+    assert statuses == {
+        "draft",
+        "cancelled",
+        "proposed",
+        "unmatched",
+        "scheduled",
+        "completed",
+        "closed",
+    }
     assert {r.school.kind for r in SupportRequest.objects.all()} == {"mainstream"}
     demo_expert = ExpertProfile.objects.get(user__email="expert@demo.exchange")
     assert demo_expert.is_verified
