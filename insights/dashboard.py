@@ -226,8 +226,9 @@ def demand_capacity_chart(
 def unmet_demand_by_need(scope: CallerScope) -> list[tuple[int, str, int]]:
     """(need id, need code, requests) of the requests no expert could take, by primary need.
 
-    The seam for the analytics app's unmet-demand selector (``insights.selectors``, issue
-    #13): once it lands, this function should read it instead."""
+    Those waiting now, each bar a link to that admin list: the work in hand. The analytics'
+    unmet demand (``insights.selectors.unmet``) also counts requests closed while unmatched,
+    which no admin list can show, so it is not read here."""
     return list(
         SupportRequest.objects.filter(
             analytics_schools(scope, "school__"), status=RequestStatus.UNMATCHED
