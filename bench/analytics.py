@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -164,19 +163,11 @@ def cold(base: str, endpoint: load.Endpoint) -> tuple[int, float]:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
-    url = args.database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
-    if not url.startswith("postgres"):
-        raise SystemExit("The analytics bench runs on PostgreSQL: give a postgres:// URL.")
-    n_requests, n_experts = (300, 80) if args.smoke else (20000, 5000)
+    url, n_requests, n_experts = dataset.open_instance(
+        args.database_url, DEFAULT_URL, bench="analytics", smoke=args.smoke, rebuild=args.rebuild
+    )
     seconds = args.seconds or (1.0 if args.smoke else 5.0)
     args.runs = args.runs or (1 if args.smoke else 2)
-
-    if args.rebuild or not dataset.has_instance(url, n_requests):
-        out(f"Building {n_requests:,} requests × {n_experts:,} experts (bench/matching.py) …")
-        dataset.build_instance(url, n_requests, n_experts)
-    dataset.setup_django(url)
     callers = dataset.prepare_callers()  # adds the sessions bench/api.py reads, once
     add_analytics_rows()
     from django.core.management import call_command

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -114,18 +113,10 @@ def combine(runs: list[load.Figures]) -> load.Figures:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
-    url = args.database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
-    if not url.startswith("postgres"):
-        raise SystemExit("The API bench runs on PostgreSQL: give a postgres:// URL.")
-    n_requests, n_experts = (300, 80) if args.smoke else (20000, 5000)
+    url, n_requests, n_experts = dataset.open_instance(
+        args.database_url, DEFAULT_URL, bench="API", smoke=args.smoke, rebuild=args.rebuild
+    )
     seconds = args.seconds or (1.0 if args.smoke else 10.0)
-
-    if args.rebuild or not dataset.has_instance(url, n_requests):
-        out(f"Building {n_requests:,} requests × {n_experts:,} experts (bench/matching.py) …")
-        dataset.build_instance(url, n_requests, n_experts)
-    dataset.setup_django(url)
     dataset.remove_created(CREATE_BODY["title"])
     callers = dataset.prepare_callers()
     chosen = endpoints(callers)

@@ -4,12 +4,14 @@ proposals included), reused when it is already there, plus the bench's callers."
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.national.england import out
 from bench.national.limits import ROOT, SCRIPT
 
 ADMIN_EMAIL = "bench-admin@bench.exchange.invalid"
@@ -181,6 +183,25 @@ def remove_created(title: str) -> int:
 
     deleted, _ = SupportRequest.objects.filter(status="draft", title=title).delete()
     return deleted
+
+
+def open_instance(
+    database_url: str | None, default_url: str, *, bench: str, smoke: bool, rebuild: bool
+) -> tuple[str, int, int]:
+    """What every bench on this instance does first: check wrk and the URL, build the
+    national (or smoke) instance unless it is there, set Django up on it. Gives the URL and
+    the instance's requests and experts."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
+    url = database_url or os.environ.get("BENCH_DATABASE_URL") or default_url
+    if not url.startswith("postgres"):
+        raise SystemExit(f"The {bench} bench runs on PostgreSQL: give a postgres:// URL.")
+    n_requests, n_experts = (300, 80) if smoke else (20000, 5000)
+    if rebuild or not has_instance(url, n_requests):
+        out(f"Building {n_requests:,} requests × {n_experts:,} experts (bench/matching.py) …")
+        build_instance(url, n_requests, n_experts)
+    setup_django(url)
+    return url, n_requests, n_experts
 
 
 def setup_django(url: str) -> None:
