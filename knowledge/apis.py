@@ -390,10 +390,15 @@ class RequestConfidenceViewSet(
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-def review_state(support_request: SupportRequest, review: OutcomeReview | None) -> dict[str, Any]:
+def review_state(
+    support_request: SupportRequest, review: OutcomeReview | None, stored_status: str | None
+) -> dict[str, Any]:
+    """``stored_status`` is the request's review's status, whether or not the caller may
+    read the review itself (``review`` is ``None`` then): the state is the same for every
+    reader, the review's answers only for those who see reviews."""
     due_on = selectors.review_due_on(support_request)
-    if review is not None:
-        state = review.status
+    if stored_status is not None:
+        state = stored_status
     elif due_on is not None and due_on <= timezone.localdate():
         state = "due"
     else:
@@ -417,7 +422,13 @@ class ReviewStateMixin(RequestScopedMixin):
         )
 
     def _state(self, code: int = status.HTTP_200_OK) -> Response:
-        return Response(review_state(self.support_request(), self._review()), status=code)
+        support_request = self.support_request()
+        review = self._review()
+        if review is not None:
+            stored_status: str | None = review.status
+        else:
+            stored_status = selectors.review_status(support_request)
+        return Response(review_state(support_request, review, stored_status), status=code)
 
     def _reviewer(self) -> SupportRequest:
         support_request = self.support_request()

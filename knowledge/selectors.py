@@ -46,6 +46,16 @@ def reviews_visible_to(*, user: User) -> QuerySet[OutcomeReview]:
     )
 
 
+def review_status(support_request: SupportRequest) -> str | None:
+    """The status of the request's review, if one is stored: read for the review's state,
+    which every reader of the request sees (not the review's answers)."""
+    return (
+        OutcomeReview.objects.filter(request=support_request)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
 # --- the review date ---------------------------------------------------------------------------
 
 # Requests whose last session is older than this are not chased for a review any more.

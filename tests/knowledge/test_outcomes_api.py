@@ -15,6 +15,7 @@ from knowledge.models import Goal, OutcomeReview, StaffConfidence
 from scheduling import services as scheduling_services
 from scheduling.models import Session
 from tests.factories import (
+    LaOfficerMembershipFactory,
     MembershipFactory,
     TrustCoordinatorMembershipFactory,
     TrustFactory,
@@ -236,6 +237,24 @@ def test_goals_and_reviews_stay_within_the_request_scope(planned, client_for):
     assert client_for(scene.expert.user).get("/api/v1/reviews").json()["count"] == 1
     coordinator_goal = add_goal(client_for(coordinator), scene.request)
     assert coordinator_goal.status_code == 403
+
+
+def test_readers_who_may_not_see_the_review_see_its_state(planned, client_for):
+    """An LA officer reads the request but never its review: the state is still the review's
+    (not ``due``), with ``review: null``."""
+    scene, _ = planned
+    hold_first_session(scene)
+    path = f"/api/v1/requests/{scene.request.pk}/review"
+    officer = LaOfficerMembershipFactory(local_authority=scene.request.school.local_authority).user
+    before = client_for(officer).get(path).json()
+    client_for(scene.senco).post(
+        f"{path}/skip", {"reason": "The pupils moved to another school."}, format="json"
+    )
+    after = client_for(officer).get(path).json()
+
+    assert before["status"] in {"due", "pending"}
+    assert (after["status"], after["review"]) == ("skipped", None)
+    assert client_for(officer).get("/api/v1/reviews").json()["count"] == 0
 
 
 def test_confidence_is_one_rating_per_person(planned, client_for):
