@@ -434,6 +434,11 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         help_text="Who made the change: shown to the request's own school and admins only."
     )
 
+    reason = serializers.SerializerMethodField(
+        help_text="Why, in the words of whoever made the change (it may describe the pupils). "
+        + HIDDEN
+    )
+
     class Meta:
         model = StatusChange
         fields = ["from_status", "to_status", "changed_at", "changed_by", "reason"]
@@ -443,6 +448,10 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         if not self.context.get("show_people") or change.changed_by is None:
             return None
         return change.changed_by.full_name or change.changed_by.email
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_reason(self, change: StatusChange) -> str | None:
+        return None if self.context.get("hides_pupil_details") else change.reason
 
 
 class NotificationSerializer(serializers.ModelSerializer):

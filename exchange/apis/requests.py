@@ -204,5 +204,8 @@ class SupportRequestViewSet(
         support_request = self.get_object()
         changes = selectors.status_history_of(support_request=support_request)
         scope = caller_scope(user=request.user)
-        context = {"show_people": access.sees_school_people(scope, support_request)}
+        context = {
+            "show_people": access.sees_school_people(scope, support_request),
+            "hides_pupil_details": access.request_hides_pupil_details(scope, support_request),
+        }
         return Response(StatusChangeSerializer(changes, many=True, context=context).data)

@@ -107,6 +107,25 @@ def test_the_free_text_shows_once_the_school_shares_it_at_any_status(
     assert free_text(detail) == free_text(item) == expected
 
 
+def test_status_change_reasons_are_hidden_from_an_officer_until_shared(
+    client_for, senco, school, officer
+):
+    support_request = factories.SupportRequestFactory(school=school, created_by=senco)
+    reason = "Raised after the pupil's review meeting."
+    services.support_request_submit(support_request=support_request, by=senco, reason=reason)
+    history = f"{API}/requests/{support_request.pk}/history"
+
+    hidden = client_for(officer).get(history).json()
+    own = client_for(senco).get(history).json()
+    SupportRequest.objects.filter(pk=support_request.pk).update(
+        shares_details_with_local_authority=True
+    )
+    shared = client_for(officer).get(history).json()
+
+    assert [(c["to_status"], c["reason"]) for c in hidden] == [("submitted", None)]
+    assert [c["reason"] for c in own] == [c["reason"] for c in shared] == [reason]
+
+
 def test_a_school_shares_from_the_start_and_can_stop_sharing(client_for, senco, officer):
     created = client_for(senco).post(
         f"{API}/requests", {**REQUEST_BODY, "shares_details_with_local_authority": True}
