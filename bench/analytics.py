@@ -71,11 +71,12 @@ def add_analytics_rows() -> None:
                 p.status = "accepted"
             elif p.pk % 5 == 0:
                 p.status, p.decline_reason = "declined", "Bench: no capacity this term."
+                p.decline_reason_code = "no_capacity"
             elif p.pk % 5 == 1:
                 p.status = "expired"
             else:
                 continue
-            p.save(update_fields=["status", "decline_reason"])
+            p.save(update_fields=["status", "decline_reason", "decline_reason_code"])
         # Their history says an expert accepted (what analytics count as matched); their
         # status stays, so bench/api.py still finds its proposed requests in the instance.
         StatusChange.objects.bulk_create(

@@ -96,7 +96,10 @@ class ProposalViewSet(
         serializer = DeclineInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         proposal = services.proposal_decline(
-            proposal=proposal, by=request.user, reason=serializer.validated_data["reason"]
+            proposal=proposal,
+            by=request.user,
+            reason=serializer.validated_data["reason"],
+            code=serializer.validated_data["reason_code"],
         )
         return self._render(proposal)
 

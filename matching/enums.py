@@ -9,6 +9,18 @@ class ProposalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class DeclineReason(models.TextChoices):
+    """Why an expert declined a proposal, coded so that analytics can count the reasons
+    (``analytics/flow``'s ``declines``); the expert's own words go beside it."""
+
+    NO_CAPACITY = "no_capacity", "No time left: my sessions are taken"
+    OUTSIDE_EXPERTISE = "outside_expertise", "The needs are outside my expertise"
+    TOO_FAR = "too_far", "The school is too far to travel to"
+    TIMES = "times", "The school's times do not suit me"
+    FORMAT = "format", "The format asked for does not suit me"
+    OTHER = "other", "Another reason (in the text)"
+
+
 # A live proposal holds one unit of the expert's capacity until it is decided.
 LIVE_PROPOSAL_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
 

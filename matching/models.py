@@ -7,6 +7,7 @@ from exchange.enums import Format
 from exchange.models import ExpertProfile, SupportRequest
 from matching.enums import (
     LIVE_PROPOSAL_STATUSES,
+    DeclineReason,
     Objective,
     ProposalStatus,
     RunStatus,
@@ -198,6 +199,9 @@ class Proposal(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=500, blank=True)
+    decline_reason_code = models.CharField(
+        max_length=20, choices=DeclineReason.choices, blank=True, help_text="Set on a decline."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
 
@@ -223,6 +227,13 @@ class Proposal(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=ProposalStatus.DECLINED) | ~Q(decline_reason=""),
                 name="matching_proposal_decline_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=ProposalStatus.DECLINED, decline_reason_code__in=DeclineReason.values
+                )
+                | (~Q(status=ProposalStatus.DECLINED) & Q(decline_reason_code="")),
+                name="matching_proposal_decline_has_code",
             ),
         ]
 

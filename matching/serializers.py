@@ -3,6 +3,7 @@ from rest_framework import serializers
 from accounts.serializers import SchoolSummarySerializer
 from exchange.models import ExpertProfile
 from exchange.serializers import SupportRequestSerializer
+from matching.enums import DeclineReason
 from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.services import POLICY_FIELDS
 
@@ -53,6 +54,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "expires_at",
             "decided_at",
             "decline_reason",
+            "decline_reason_code",
             "created_at",
         ]
 
@@ -60,6 +62,11 @@ class ProposalSerializer(serializers.ModelSerializer):
 class DeclineInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
         min_length=3, max_length=500, help_text="Why: the school sees it; matching moves on."
+    )
+    reason_code = serializers.ChoiceField(
+        choices=DeclineReason.choices,
+        default=DeclineReason.OTHER,
+        help_text="The reason, coded, for the analytics' count of decline reasons.",
     )
 
 

@@ -154,6 +154,7 @@ PROPOSALS = (
     "'breakdown', p.breakdown, 'delivery_format', p.delivery_format, "
     "'distance_km', p.distance_km, 'policy_version', pol.version, 'expires_at', p.expires_at, "
     "'decided_at', p.decided_at, 'decline_reason', p.decline_reason, "
+    "'decline_reason_code', p.decline_reason_code, "
     "'created_at', p.created_at) ORDER BY p.rank, p.id), '[]')::text "
     "FROM matching_proposal p JOIN exchange_supportrequest r ON r.id = p.request_id "
     "JOIN accounts_school s ON s.urn = r.school_id "

@@ -13,7 +13,7 @@ from exchange.events import Event
 from exchange.models import ExpertProfile, Notification, SupportRequest
 from exchange.services import support_request_transition
 from matching import selectors
-from matching.enums import LIVE_PROPOSAL_STATUSES, ProposalStatus
+from matching.enums import LIVE_PROPOSAL_STATUSES, DeclineReason, ProposalStatus
 from matching.models import Proposal
 from matching.selectors import local_today
 from matching.services.proposals import PROPOSE_TASK, answer_deadline
@@ -108,14 +108,17 @@ def _move_to_accepted(proposal: Proposal, now: datetime) -> None:
         )
 
 
-def proposal_decline(*, proposal: Proposal, by: User, reason: str) -> Proposal:
-    """``proposed → declined`` with the expert's reason; the request is matched again
-    without them."""
+def proposal_decline(
+    *, proposal: Proposal, by: User, reason: str, code: str = DeclineReason.OTHER
+) -> Proposal:
+    """``proposed → declined`` with the expert's reason (its ``DeclineReason`` code and
+    their words); the request is matched again without them."""
     now = timezone.now()
     with transaction.atomic():
         moved = Proposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
             status=ProposalStatus.DECLINED,
             decline_reason=reason,
+            decline_reason_code=code,
             decided_at=now,
             status_changed_at=now,
         )

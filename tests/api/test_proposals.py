@@ -392,9 +392,30 @@ def test_declining_with_a_reason_proposes_another_expert(
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], body["decline_reason"]) == ("declined", "On a course all term.")
+    assert body["decline_reason_code"] == "other"  # not given: the default
     live = Proposal.objects.filter(request=proposed_request, status="proposed")
     assert {p.expert_id for p in live} == {experts[1].pk, experts[2].pk, reserve.pk}
     assert SupportRequest.objects.get(pk=proposed_request.pk).status == "proposed"
+
+
+def test_a_decline_gives_its_reason_coded_and_an_unknown_code_is_refused(
+    client_for, experts, proposed_request
+):
+    proposal = proposal_of(experts[0], proposed_request)
+    client = client_for(experts[0].user)
+    path = f"/api/v1/proposals/{proposal.pk}/decline"
+
+    unknown = client.post(path, {"reason": "Too far.", "reason_code": "busy"})
+    coded = client.post(path, {"reason": "Two hours each way.", "reason_code": "too_far"})
+
+    assert unknown.status_code == 400
+    assert unknown.json()["fields"]["reason_code"][0]["code"] == "invalid_choice"
+    assert coded.status_code == 200, coded.content
+    proposal.refresh_from_db()
+    assert (proposal.decline_reason_code, proposal.decline_reason) == (
+        "too_far",
+        "Two hours each way.",
+    )
 
 
 # --- N+1 guards -----------------------------------------------------------------------------

@@ -110,6 +110,7 @@ def propose(
     after: timedelta,
     status: str = "proposed",
     decline_reason: str = "",
+    decline_reason_code: str = "",
 ) -> Proposal:
     proposal = Proposal.objects.create(
         request=request,
@@ -121,6 +122,7 @@ def propose(
         expires_at=request.submitted_at + timedelta(days=30),
         remind_at=request.submitted_at + timedelta(days=20),
         decline_reason=decline_reason,
+        decline_reason_code=decline_reason_code or ("other" if status == "declined" else ""),
     )
     Proposal.objects.filter(pk=proposal.pk).update(created_at=request.submitted_at + after)
     return proposal

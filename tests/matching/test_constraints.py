@@ -51,7 +51,8 @@ def test_one_live_proposal_per_request_and_expert(
 
 @pytest.mark.parametrize("earlier", ["declined", "expired", "withdrawn"])
 def test_an_expert_may_be_proposed_again_after_a_decided_proposal(support_request, expert, earlier):
-    proposal(support_request, expert, status=earlier, decline_reason="Busy.")
+    coded = {"decline_reason": "Busy.", "decline_reason_code": "no_capacity"}
+    proposal(support_request, expert, status=earlier, **(coded if earlier == "declined" else {}))
 
     proposal(support_request, expert)
 
@@ -76,10 +77,35 @@ def test_a_request_may_have_several_undecided_proposals(support_request, expert)
 
 def test_a_decline_must_have_a_reason(support_request, expert):
     with pytest.raises(IntegrityError), transaction.atomic():
-        proposal(support_request, expert, status="declined", decline_reason="")
+        proposal(
+            support_request,
+            expert,
+            status="declined",
+            decline_reason="",
+            decline_reason_code="no_capacity",
+        )
 
-    declined = proposal(support_request, expert, status="declined", decline_reason="Busy.")
+    declined = proposal(
+        support_request,
+        expert,
+        status="declined",
+        decline_reason="Busy.",
+        decline_reason_code="no_capacity",
+    )
     assert declined.decline_reason == "Busy."
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("declined", ""), ("declined", "busy"), ("expired", "no_capacity"), ("proposed", "other")],
+)
+def test_a_decline_and_only_a_decline_has_a_known_reason_code(
+    support_request, expert, status, code
+):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        proposal(
+            support_request, expert, status=status, decline_reason="Busy.", decline_reason_code=code
+        )
 
 
 def test_one_running_matching_run():

@@ -1019,6 +1019,7 @@ def test_a_round_proposes_the_next_best_expert_instead_of_one_proposed_before(st
         status=status,
         decided_at=timezone.now(),
         decline_reason="Too busy." if status == "declined" else "",
+        decline_reason_code="no_capacity" if status == "declined" else "",
     )
     SupportRequest.objects.filter(pk=support_request.pk).update(status="matching")
 
