@@ -356,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "ResourceStatus": "library.enums.ResourceStatus",
         "EvidenceLevel": "library.enums.EvidenceLevel",
         "ResourceVisibility": "library.enums.Visibility",
+        "DeclineReason": "matching.enums.DeclineReason",
     },
 }
 
