@@ -5,20 +5,24 @@ enough to publish through suppression, for the demo coordinator's trust and for 
 These are history, written as rows (as ``bench/analytics.py`` does): requests submitted
 over the past twelve months and since closed — most after an expert was accepted and a
 session held, some given up while unmatched (with the matching round's reason), some
-cancelled. None is live, so the demo's matching round and its other stories are untouched.
+cancelled. A matched request has its accepted proposal, a few days after it was raised, and
+about a third of them an earlier decline with its coded reason, so the flow shows waits and
+decline reasons. None is live, so the demo's matching round and its other stories are
+untouched.
 Deterministic: the choices come from ``random.Random(2026)``.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from django.utils import timezone
 
 from accounts.models import School, User
 from exchange.enums import RequestStatus as S
-from exchange.models import Need, StatusChange, SupportRequest
-from matching.enums import Objective, RunStatus, RunTrigger
-from matching.models import MatchingRun, UnmatchedRequest
+from exchange.models import ExpertProfile, Need, StatusChange, SupportRequest
+from matching.enums import DeclineReason, Objective, ProposalStatus, RunStatus, RunTrigger
+from matching.models import MatchingPolicy, MatchingRun, Proposal, UnmatchedRequest
 from matching.selectors import matching_policy_active
 
 TITLE = "Earlier request"
@@ -33,6 +37,14 @@ MATCHED: list[tuple[str, str]] = [
 ]
 GAVE_UP: list[tuple[str, str]] = [(S.SUBMITTED, S.UNMATCHED), (S.UNMATCHED, S.CLOSED)]
 CANCELLED: list[tuple[str, str]] = [(S.SUBMITTED, S.CANCELLED)]
+# Why the earlier experts declined, in rough proportion.
+DECLINE_WEIGHTS = {
+    DeclineReason.NO_CAPACITY: 5,
+    DeclineReason.TOO_FAR: 3,
+    DeclineReason.TIMES: 3,
+    DeclineReason.OUTSIDE_EXPERTISE: 2,
+    DeclineReason.OTHER: 1,
+}
 
 
 def analytics_history_seed(*, schools: list[School], by: User, count: int = 220) -> int:
@@ -75,6 +87,10 @@ def analytics_history_seed(*, schools: list[School], by: User, count: int = 220)
         for r, moves in made
         for f, t in moves
     )
+    experts = list(ExpertProfile.objects.order_by("pk")[:12])
+    matched = [r for r, moves in made if moves is MATCHED]
+    if len(experts) >= 2:
+        _proposals(rng, matched, experts, matching_policy_active())
     gave_up = [r for r, moves in made if moves is GAVE_UP]
     if gave_up:
         run = MatchingRun.objects.create(
@@ -93,3 +109,53 @@ def analytics_history_seed(*, schools: list[School], by: User, count: int = 220)
             for i, r in enumerate(gave_up)
         )
     return len(requests)
+
+
+def _proposals(
+    rng: random.Random,
+    requests: list[SupportRequest],
+    experts: list[ExpertProfile],
+    policy: MatchingPolicy,
+) -> None:
+    """Each matched request's accepted proposal, after an earlier decline for about a third."""
+    proposals: list[tuple[Proposal, datetime]] = []
+    for request in requests:
+        chosen, other = rng.sample(experts, 2)
+        submitted = cast(datetime, request.submitted_at)  # every history request has one
+        proposed_at = submitted + timedelta(days=rng.uniform(1, 12))
+        if rng.random() < 0.35:
+            code = rng.choices(list(DECLINE_WEIGHTS), weights=list(DECLINE_WEIGHTS.values()))[0]
+            declined = _proposal(request, other, policy, proposed_at, ProposalStatus.DECLINED, code)
+            proposals.append((declined, proposed_at))
+            proposed_at += timedelta(days=rng.uniform(1, 6))
+        accepted = _proposal(request, chosen, policy, proposed_at, ProposalStatus.ACCEPTED)
+        proposals.append((accepted, proposed_at))
+    written = Proposal.objects.bulk_create(p for p, _ in proposals)
+    # ``created_at`` is set on insert (``auto_now_add``): put each back to its own time.
+    for proposal, (_, at) in zip(written, proposals, strict=True):
+        proposal.created_at = proposal.status_changed_at = at
+    Proposal.objects.bulk_update(written, ["created_at", "status_changed_at"])
+
+
+def _proposal(
+    request: SupportRequest,
+    expert: ExpertProfile,
+    policy: MatchingPolicy,
+    at: datetime,
+    status: str,
+    code: str = "",
+) -> Proposal:
+    return Proposal(
+        request=request,
+        expert=expert,
+        policy=policy,
+        status=status,
+        score=60,
+        delivery_format=request.format,  # the history's requests name one format
+        expires_at=at + timedelta(days=14),
+        remind_at=at + timedelta(days=10),
+        decided_at=at + timedelta(days=1),
+        decline_reason=DeclineReason(code).label if code else "",
+        decline_reason_code=code,
+        summary="Demo history.",
+    )
