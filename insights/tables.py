@@ -91,6 +91,17 @@ class CountTable:
             return PublishedTable(self, SuppressedTable(with_totals(self.counts), {}, 1))
         return PublishedTable(self, suppressed(self.counts, threshold))
 
+    def withheld(self, threshold: int) -> "PublishedTable":
+        """Every entry hidden (``"<5"`` under the threshold, ``"c"`` otherwise): for a table
+        whose total another table already hides."""
+        entries = with_totals(self.counts)
+        hidden = {
+            (i, j): Suppression.PRIMARY if value < threshold else Suppression.SECONDARY
+            for i, row in enumerate(entries)
+            for j, value in enumerate(row)
+        }
+        return PublishedTable(self, SuppressedTable(entries, hidden, threshold))
+
     @property
     def ok(self) -> bool:
         return bool(self.row_keys) and bool(self.column_keys)

@@ -9,7 +9,7 @@ cells only.
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, Min, OuterRef, Value, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, QuerySet, Value, When
 
 from accounts.access import CallerScope
 from exchange.enums import RequestStatus
@@ -17,6 +17,7 @@ from exchange.models import StatusChange, SupportRequest
 from insights.filters import AnalyticsFilters
 from insights.selectors.common import Figures, scoped_requests
 from insights.selectors.dimensions import (
+    ALL,
     Path,
     choice_keys,
     counts,
@@ -28,7 +29,7 @@ from insights.selectors.dimensions import (
 from insights.selectors.percentiles import TOTAL_KEY, Seconds, Spread, percentiles
 from insights.suppression import DEFAULT_THRESHOLD
 from insights.tables import CountTable, FigureGrid, Key, PublishedTable, ratio
-from matching.enums import ProposalStatus
+from matching.enums import DeclineReason, ProposalStatus
 from matching.models import Proposal
 from scheduling.enums import SessionStatus
 from scheduling.models import Session
@@ -81,7 +82,8 @@ def flow(
 ) -> Figures:
     """``requests`` by outcome, ``proposals`` by status, ``sessions`` by outcome; rates
     (match, acceptance, decline, no-show); the days to the first proposal and to the first
-    booked session (median, 90th percentile), each beside the count it is taken over."""
+    booked session (median, 90th percentile), each beside the count it is taken over;
+    ``declines`` by their coded reason (``_declines``)."""
     row = request_dimension(rows)
     cohort = SupportRequest.objects.filter(scoped_requests(scope, filters))
     measure = Count("pk", distinct=True)
@@ -135,10 +137,42 @@ def flow(
         _timing("days_to_first_session", rows, row_keys, to_session, threshold),
     ]
     rates = _rates(requests, statuses, session_table)
+    declines = _declines(proposals, statuses, threshold)
     return Figures(
-        [requests, statuses, session_table, *(t for t, _ in timing)],
+        [requests, statuses, session_table, *(t for t, _ in timing), declines],
         rates + [g for _, g in timing],
     )
+
+
+def _declines(
+    proposals: QuerySet[Proposal], statuses: PublishedTable, threshold: int | None
+) -> PublishedTable:
+    """The cohort's declined proposals by coded reason (one column, whatever ``rows``): its
+    total is the ``proposals`` table's total of declines. So that one cannot be worked out
+    from the other, the table is all hidden when that total is (the reasons' own small
+    counts are suppressed as in any table)."""
+    found = counts(
+        grouped(
+            proposals.filter(status=ProposalStatus.DECLINED),
+            Path(F("decline_reason_code")),
+            ALL,
+            Count("pk"),
+        )
+    )
+    table = CountTable.from_groups(
+        "declines",
+        "reason",
+        "proposals",
+        choice_keys(DeclineReason.choices, (g[0] for g in found)),
+        [Key("all", "Declined proposals")],
+        found,
+    )
+    if threshold is not None and table.ok:
+        total = len(statuses.table.row_keys)
+        declined = statuses.value(total, _column(statuses, ProposalStatus.DECLINED))
+        if declined is None:
+            return table.withheld(threshold)
+    return table.published(threshold)
 
 
 def _column(table: PublishedTable, key: str) -> int:

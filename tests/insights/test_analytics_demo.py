@@ -26,3 +26,8 @@ def test_the_demo_coordinator_and_admin_see_published_figures(client_for, email)
     flow = client.get("/api/v1/analytics/flow?rows=broad_area").json()
     rate = next(g for g in flow["figures"] if g["name"] == "match_rate")
     assert rate["cells"][-1][0] is not None
+    by_need = client.get("/api/v1/analytics/flow?rows=need").json()
+    declines = next(t for t in by_need["tables"] if t["name"] == "declines")
+    assert len([line[0] for line in declines["cells"][:-1] if isinstance(line[0], int)]) >= 2
+    waits = next(g for g in by_need["figures"] if g["name"] == "days_to_first_proposal")
+    assert waits["cells"][-1][0] is not None

@@ -10,7 +10,7 @@ September ASD requests: c0–c8; school A's SLCN: 2 in September, 5 in October):
   unmatched r11; waiting r12, c3–c8 (7). SLCN: all 7 waiting.
 - proposals: an accepted one for each matched request after 1, 2, 3, 4, 10 days (r0–r4)
   and 1, 1, 5 (c0–c2); declined ones for r0 and r1 (day 6), expired ones for c0 (day 8) and
-  r6 (day 2). First proposals: 1 1 1 2 2 3 4 5 10 days.
+  r6 (day 2). First proposals: 1 1 1 2 2 3 4 5 10 days. Both declines: too far.
 - sessions (days after submission): r0 completed 14, r1 completed 20 (by video), r2
   no-show 21, r3 confirmed 30, r4 an offer that lapsed then confirmed 40; c0 completed 7,
   c1 cancelled 9, c2 offered 50. First booked sessions: 7 14 20 21 30 40 days.
@@ -86,7 +86,14 @@ def world():
     for request, days in zip(c[0:3], (1, 1, 5), strict=True):
         w.propose(request, e3, after=days * D, status="accepted")
     for request in r[0:2]:
-        w.propose(request, e2, after=6 * D, status="declined", decline_reason="Too far.")
+        w.propose(
+            request,
+            e2,
+            after=6 * D,
+            status="declined",
+            decline_reason="Too far.",
+            decline_reason_code="too_far",
+        )
     w.propose(c[0], e3, after=8 * D, status="expired")  # an earlier round's, for instance
     w.propose(r[6], e1, after=2 * D, status="expired")
 
@@ -226,6 +233,66 @@ def test_flow_figures(world, admin_user):
     # 7 14 20 21 30 40: the median between 20 and 21; p90 at 4.5 of 0–5, between 30 and 40.
     to_session = f.table("days_to_first_session")
     assert grid_of(f.grid("days_to_first_session"), to_session)["ASD"] == [20.5, 35.0]
+
+
+def declines_of(published):
+    return {key: line[0] for key, line in rows_of(published).items()}
+
+
+def test_declines_are_counted_by_their_coded_reason(world, admin_user):
+    declines = figures(selectors.flow, admin_user, needs=("ASD", "SLCN")).table("declines")
+
+    assert [k.key for k in declines.table.row_keys] == [
+        "no_capacity",
+        "outside_expertise",
+        "too_far",
+        "times",
+        "format",
+        "other",
+    ]
+    assert declines_of(declines) == {
+        "no_capacity": 0,
+        "outside_expertise": 0,
+        "too_far": 2,
+        "times": 0,
+        "format": 0,
+        "other": 0,
+        "total": 2,
+    }
+
+
+def decline_more(world, codes):
+    more = w.raise_requests(
+        world, "declined", world.a, "ASD", len(codes), submitted=w.london(2026, 10, 3)
+    )
+    for request, code in zip(more, codes, strict=True):
+        w.propose(
+            request,
+            world.experts["e2"],
+            after=D,
+            status="declined",
+            decline_reason="No.",
+            decline_reason_code=code,
+        )
+
+
+def test_published_declines_hide_small_reasons_and_follow_the_proposals_total(
+    world, client_for, admin_user
+):
+    def published():
+        body = client_for(admin_user).get(f"{API}/flow?{QUERY}&need=ASD").json()
+        tables = {t["name"]: t for t in body["tables"]}
+        return tables["proposals"]["cells"][-1][2], tables["declines"]["cells"]
+
+    # Two declines in all: the proposals table hides its total, so every reason is hidden.
+    few_total, few = published()
+    decline_more(world, ["no_capacity"] * 7 + ["times"] * 5)
+    many_total, many = published()
+
+    assert few_total == "<5"
+    assert all(isinstance(line[0], str) for line in few)
+    assert many_total == 14
+    assert [line[0] for line in many] == [7, "<5", "<5", 5, "<5", "<5", 14]
 
 
 def test_medians_agree_with_numpy_on_a_bigger_sample(world, admin_user):
