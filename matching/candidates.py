@@ -31,16 +31,28 @@ from matching.scoring import (
 )
 from matching.vectorised import (
     Feasibility,
+    Ints,
     Tables,
     TableView,
     build_tables,
     distances_from,
+    distances_km,
     evaluate_pairs,
     exclusion_reasons,
 )
 
 # Scored in full per request, as a multiple of the edges kept.
 SCORED_PER_EDGE = 3
+# The coarse filter looks for a request's nearest experts within these distances of its
+# school first (km), then among every expert (``_nearest``).
+NEAR_RADII_KM = (30.0, 60.0)
+# Schools are taken in square blocks of this side (metres), each against the experts near it.
+BLOCK_M = 20_000.0
+# At most this many [request, expert] cells in one block's matrices (memory, not speed).
+MATRIX_CELLS = 1_000_000
+# The square searched reaches this far beyond the radius, so no rounding of a distance
+# can put an expert inside the radius but outside the square.
+SQUARE_MARGIN_M = 1.0
 
 
 def _empty_ints() -> np.ndarray:
@@ -143,18 +155,31 @@ def _pairs_by_request(
 
 
 def _nearest(
-    tables: Tables, expert_ids: np.ndarray, before: dict[int, np.ndarray], per_request: int
+    tables: Tables,
+    expert_ids: np.ndarray,
+    before: dict[int, np.ndarray],
+    per_request: int,
+    radii_km: Sequence[float] = NEAR_RADII_KM,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The coarse filter: for each request, the ``per_request × SCORED_PER_EDGE`` nearest
     experts (``nearest_k``) who pass every hard constraint and were not proposed for it
-    before. Returns the pairs (request index, pool index)."""
+    before. Returns the pairs (request index, pool index).
+
+    Most requests find theirs near their school, among the experts within the first of
+    ``radii_km`` (``_nearest_within``, many requests at once); the others are looked for
+    within the next radius, then among every expert, request by request."""
     feasibility = Feasibility(tables)
     keep = per_request * SCORED_PER_EDGE
     n_requests = len(tables.requests)
     chosen_per_request: list[np.ndarray] = [_empty_ints()] * n_requests
+    left = np.arange(n_requests, dtype=np.int64)
+    for radius in radii_km if keep > 0 else ():
+        left = _nearest_within(
+            tables, feasibility, expert_ids, left, before, keep, radius, chosen_per_request
+        )
     # Schools raise several requests: distances and reach are computed once per location.
     by_location: dict[tuple[float, float] | None, list[int]] = {}
-    for index in range(n_requests):
+    for index in left.tolist():
         east, north = float(tables.r_east[index]), float(tables.r_north[index])
         key = None if np.isnan(east) or np.isnan(north) else (east, north)
         by_location.setdefault(key, []).append(index)
@@ -175,6 +200,126 @@ def _nearest(
         np.concatenate(chosen_per_request).astype(np.int64) if chosen_per_request else _empty_ints()
     )
     return pair_requests, pair_experts
+
+
+def _nearest_within(
+    tables: Tables,
+    feasibility: Feasibility,
+    expert_ids: Ints,
+    requests: Ints,
+    before: dict[int, np.ndarray],
+    keep: int,
+    radius_km: float,
+    chosen_per_request: list[np.ndarray],
+) -> Ints:
+    """The nearest ``keep`` experts who can take each of ``requests`` (``_nearest``'s)
+    when at least that many within ``radius_km`` of its school can: they are then the
+    nearest, as every expert beyond is farther than each of them. Written into
+    ``chosen_per_request``; returns the requests left (fewer within the radius, or a
+    school of unknown location).
+
+    Many requests at once: schools in square blocks of ``BLOCK_M``, each block's requests
+    against the experts near it as [request, expert] matrices (``Feasibility.matrix``), so
+    a request costs a few rows of arrays instead of a dozen calls over every expert."""
+    t = tables
+    located = np.flatnonzero(~np.isnan(t.east) & ~np.isnan(t.north))
+    known = ~np.isnan(t.r_east[requests]) & ~np.isnan(t.r_north[requests])
+    left = [requests[~known]]
+    requests = requests[known]
+    if not len(requests) or not len(located):
+        return np.concatenate([*left, requests])
+    east, north = t.r_east[requests], t.r_north[requests]
+    column = ((east - east.min()) // BLOCK_M).astype(np.int64)
+    row = ((north - north.min()) // BLOCK_M).astype(np.int64)
+    order = np.lexsort((column, row))
+    requests, block = requests[order], (row * (int(column.max()) + 1) + column)[order]
+    # Every expert within the radius of a school is inside its block's square widened by
+    # the radius (and a margin against rounding).
+    reach = radius_km * 1000 + SQUARE_MARGIN_M
+    expert_east, expert_north = t.east[located], t.north[located]
+    for rows in np.split(requests, np.flatnonzero(np.diff(block)) + 1):
+        east, north = t.r_east[rows], t.r_north[rows]
+        near = located[
+            (expert_east >= east.min() - reach)
+            & (expert_east <= east.max() + reach)
+            & (expert_north >= north.min() - reach)
+            & (expert_north <= north.max() + reach)
+        ]
+        if not len(near):
+            left.append(rows)
+            continue
+        # Bounded matrices: a crowded block is taken a slice of its requests at a time.
+        step = max(1, MATRIX_CELLS // len(near))
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            left.append(
+                _nearest_in_block(
+                    t,
+                    feasibility,
+                    part,
+                    near,
+                    expert_ids[near],
+                    before,
+                    keep,
+                    radius_km,
+                    chosen_per_request,
+                )
+            )
+    return np.sort(np.concatenate(left))
+
+
+def _nearest_in_block(
+    tables: Tables,
+    feasibility: Feasibility,
+    rows: Ints,
+    near: Ints,
+    near_ids: Ints,
+    before: dict[int, np.ndarray],
+    keep: int,
+    radius_km: float,
+    chosen_per_request: list[np.ndarray],
+) -> Ints:
+    """``_nearest_within`` for the requests ``rows`` against the experts ``near``
+    (ascending; their ids ``near_ids``); returns the requests left."""
+    distance = distances_km(tables, rows[:, None], near[None, :])
+    mask = feasibility.matrix(rows, near, distance) & (distance <= radius_km)
+    for i, index in enumerate(rows.tolist()):
+        if index in before:
+            mask[i, np.isin(near, before[index])] = False
+    counts = mask.sum(axis=1)
+    enough = np.flatnonzero(counts >= keep)
+    if not len(enough):
+        return rows
+    take = mask[enough]
+    over = np.flatnonzero(counts[enough] > keep)
+    if len(over):
+        take[over] = _nearest_rows(
+            np.where(take[over], distance[enough[over]], np.inf), near_ids, keep
+        )
+    which, column = np.nonzero(take)
+    bounds = np.flatnonzero(np.diff(which)) + 1
+    for index, chosen in zip(rows[enough].tolist(), np.split(near[column], bounds), strict=True):
+        chosen_per_request[index] = chosen
+    return np.delete(rows, enough)
+
+
+def _nearest_rows(distance: np.ndarray, expert_ids: Ints, keep: int) -> np.ndarray:
+    """``nearest_k`` row by row: [row, column], whether the column is among the row's
+    ``keep`` nearest — nearer first, then the lower expert id (``scoring.ranking_key``'s
+    order). ``distance`` is infinite where a column is not a candidate, and each row has
+    more than ``keep`` candidates, all of known distance."""
+    kth = np.partition(distance, keep - 1, axis=1)[:, keep - 1 : keep]
+    take = distance < kth
+    tied = distance == kth
+    missing = keep - take.sum(axis=1)
+    simple = tied.sum(axis=1) == missing
+    take[simple] |= tied[simple]
+    # Ties at the cut: the lower expert ids (rare).
+    for row in np.flatnonzero(~simple).tolist():
+        columns = np.flatnonzero(tied[row])
+        columns = columns[np.argsort(expert_ids[columns], kind="stable")[: missing[row]]]
+        take[row, columns] = True
+    return take
 
 
 def _exclusions(

@@ -560,6 +560,7 @@ class Feasibility:
         self._qualified: dict[int, Bools] = {}
         self._offers: dict[int, tuple[Bools | None, Bools | None]] = {}
         self._offered: dict[tuple[int, int], tuple[Bools | None, Bools | None]] = {}
+        self._stacked: tuple[Bools, Bools, Bools] | None = None
 
     def deliverable(self, distance: Floats) -> tuple[Bools, Bools]:
         """For a school at ``distance`` from each expert: who can visit it, and who can
@@ -598,29 +599,79 @@ class Feasibility:
     def _offering(self, request: int, profile: int) -> tuple[Bools | None, Bools | None]:
         """Experts passing the profile's constraints who offer one of the request's
         in-person formats, and who offer one of its remote formats (None: it has none)."""
-        t = self.tables
         if profile not in self._qualified:
-            passing = self._base.copy()
-            request_view = TableView(t, request, slice(None))
-            for _, depends, failing in HARD_CONSTRAINTS:
-                if depends == PROFILE:
-                    passing &= negate(failing(request_view))
-            self._qualified[profile] = passing
+            self._qualified[profile] = self._qualification(request)
         formats = int(self._formats_of[request])
         if formats not in self._offers:
-            codes = [int(f) for f in t.r_formats[request] if f >= 0]
-            visit = [f for f in codes if t.in_person_format[f]]
-            remote = [f for f in codes if not t.in_person_format[f]]
-            self._offers[formats] = (
-                t.offers[:, visit].any(axis=1) if visit else None,
-                t.offers[:, remote].any(axis=1) if remote else None,
-            )
+            self._offers[formats] = self._format_offers(request)
         passing = self._qualified[profile]
         visit_offers, remote_offers = self._offers[formats]
         return (
             None if visit_offers is None else passing & visit_offers,
             None if remote_offers is None else passing & remote_offers,
         )
+
+    def _qualification(self, request: int) -> Bools:
+        """Experts passing the constraints of the request's profile."""
+        passing = self._base.copy()
+        request_view = TableView(self.tables, request, slice(None))
+        for _, depends, failing in HARD_CONSTRAINTS:
+            if depends == PROFILE:
+                passing &= negate(failing(request_view))
+        return passing
+
+    def _format_offers(self, request: int) -> tuple[Bools | None, Bools | None]:
+        """Experts offering one of the request's in-person formats, and one of its remote
+        ones (None: it has none)."""
+        t = self.tables
+        codes = [int(f) for f in t.r_formats[request] if f >= 0]
+        visit = [f for f in codes if t.in_person_format[f]]
+        remote = [f for f in codes if not t.in_person_format[f]]
+        return (
+            t.offers[:, visit].any(axis=1) if visit else None,
+            t.offers[:, remote].any(axis=1) if remote else None,
+        )
+
+    def matrix(self, requests: Ints, experts: Ints, distance: Floats) -> Bools:
+        """``experts`` for many requests at once, over some experts: [request, expert],
+        whether each of ``experts`` (columns) can take each of ``requests`` (rows), given
+        their distances ([request, expert], km)."""
+        t = self.tables
+        qualified, visit_offers, remote_offers = self._matrices()
+        rows, columns = requests[:, None], experts[None, :]
+        profiles, formats = self._profile_of[rows], self._formats_of[rows]
+        visit_ok = in_person_deliverable(t.safeguarded[columns], distance, t.travel[columns])
+        remote_ok = remote_deliverable(distance, t.policy.video_reach_km)
+        mask = slot_deliverable(visit_offers[formats, columns], True, visit_ok, remote_ok)
+        mask |= slot_deliverable(remote_offers[formats, columns], False, visit_ok, remote_ok)
+        mask &= qualified[profiles, columns]
+        pairs = TableView(t, rows, columns)
+        for failing in self._school_rules:
+            failed = failing(pairs)
+            if isinstance(failed, np.ndarray):
+                mask &= negate(failed)
+        return mask
+
+    def _matrices(self) -> tuple[Bools, Bools, Bools]:
+        """[profile, expert] passing the profile's constraints; [formats, expert] offering
+        one of the in-person formats, and one of the remote ones (``_offering``'s masks)."""
+        if self._stacked is None:
+            n = len(self.tables.accepting)
+            profiles, first = np.unique(self._profile_of, return_index=True)
+            qualified = np.zeros((len(profiles), n), dtype=bool)
+            for profile, request in zip(profiles.tolist(), first.tolist(), strict=True):
+                qualified[profile] = self._qualification(request)
+            formats, first = np.unique(self._formats_of, return_index=True)
+            visit = np.zeros((len(formats), n), dtype=bool)
+            remote = np.zeros((len(formats), n), dtype=bool)
+            for code, request in zip(formats.tolist(), first.tolist(), strict=True):
+                visit_offers, remote_offers = self._format_offers(request)
+                if visit_offers is not None:
+                    visit[code] = visit_offers
+                if remote_offers is not None:
+                    remote[code] = remote_offers
+            self._stacked = (qualified, visit, remote)
+        return self._stacked
 
 
 def _row_ids(rows: Ints) -> Ints:

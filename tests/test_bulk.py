@@ -158,3 +158,128 @@ def test_plain_fields_are_cast_as_their_fields_cast_them_on_the_copy_path():
         (support_request.pk, "withdrawn", n % 7 + 1, n / 3, None if n % 2 else 1.5)
         for n in range(bulk.COPY_FROM_ROWS)
     ]
+
+
+def proposal_values(requests, expert, policy, count: int, expires) -> list[tuple]:
+    """Rows of ``NAMES``: NumPy numbers, JSON, text that needs escaping, no distance."""
+    return [
+        (
+            requests[n % len(requests)].pk,
+            np.int64(expert.pk),
+            policy.pk,
+            # Not live: one request and expert may have many (the unique live-pair rule).
+            ProposalStatus.WITHDRAWN,
+            np.int64(n % 5 + 1),
+            np.float64(n) / 3,
+            "video_call",
+            None if n % 2 else np.float32(1.5),
+            [{"criterion": "needs", "points": n / 7, "explanation": "“lead” \\ a tab\there"}],
+            f"summary {n} with 'quotes'\nand a newline",
+            expires,
+            expires - timedelta(days=n % 3),
+        )
+        for n in range(count)
+    ]
+
+
+NAMES = (
+    "request_id",
+    "expert_id",
+    "policy_id",
+    "status",
+    "rank",
+    "score",
+    "delivery_format",
+    "distance_km",
+    "breakdown",
+    "summary",
+    "expires_at",
+    "remind_at",
+)
+# Every field of a proposal but its id and the instants its row was written at.
+STORED = (*NAMES, "run_id", "reminder_sent_at", "decided_at", "decline_reason")
+
+
+@pytest.mark.parametrize("count", [3, bulk.COPY_FROM_ROWS + 7])
+def test_insert_values_stores_the_rows_bulk_create_stores(count):
+    expert, other = ExpertProfileFactory(), ExpertProfileFactory()
+    requests = [SupportRequestFactory() for _ in range(3)]
+    policy = MatchingPolicy.objects.get(is_active=True)
+    before = timezone.now()
+    expires = before + timedelta(days=14)
+
+    written = bulk.insert_values(
+        Proposal, NAMES, proposal_values(requests, expert, policy, count, expires)
+    )
+    Proposal.objects.bulk_create(
+        Proposal(**dict(zip(NAMES, row, strict=True)))
+        for row in proposal_values(requests, other, policy, count, expires)
+    )
+
+    assert written == count
+    mine = Proposal.objects.filter(expert=expert).order_by("pk")
+    theirs = Proposal.objects.filter(expert=other).order_by("pk")
+    as_stored = [dict(zip(STORED, row, strict=True)) for row in mine.values_list(*STORED)]
+    from_create = [dict(zip(STORED, row, strict=True)) for row in theirs.values_list(*STORED)]
+    for row in from_create:
+        row["expert_id"] = expert.pk
+    assert as_stored == from_create
+    # The fields left out take their defaults; auto_now_add the time of writing.
+    assert {(p.run_id, p.decided_at, p.decline_reason) for p in mine} == {(None, None, "")}
+    assert all(before <= p.created_at <= timezone.now() for p in mine)
+    assert all(before <= p.status_changed_at <= timezone.now() for p in mine)
+
+
+def test_insert_values_takes_each_fields_default_when_left_out():
+    support_request = SupportRequestFactory()
+    rows = [(support_request.pk, RequestStatus.SUBMITTED, f"reason {n}") for n in range(600)]
+
+    bulk.insert_values(StatusChange, ("request_id", "to_status", "reason"), rows)
+
+    stored = StatusChange.objects.filter(request=support_request)
+    assert sorted(stored.values_list("reason", flat=True)) == sorted(r for *_, r in rows)
+    assert set(stored.values_list("from_status", "changed_by_id")) == {("", None)}
+
+
+def test_insert_values_refuses_a_row_of_the_wrong_width():
+    support_request = SupportRequestFactory()
+    rows = [(support_request.pk, RequestStatus.SUBMITTED, "x")] * bulk.COPY_FROM_ROWS
+    rows.append((support_request.pk, RequestStatus.SUBMITTED))
+
+    with pytest.raises(ValueError, match="zip"):
+        bulk.insert_values(StatusChange, ("request_id", "to_status", "reason"), rows)
+
+
+def test_insert_values_of_nothing_writes_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert bulk.insert_values(StatusChange, ("request_id",), []) == 0
+
+
+@postgres_only("COPY is PostgreSQL's")
+def test_insert_values_streams_a_large_batch_in_one_copy(django_assert_num_queries):
+    support_request = SupportRequestFactory()
+    rows = [(support_request.pk, RequestStatus.PROPOSED, "r")] * (bulk.COPY_FROM_ROWS * 3)
+
+    # The COPY runs on the connection outside Django's query log: no INSERT, no id query.
+    with django_assert_num_queries(0):
+        bulk.insert_values(StatusChange, ("request_id", "to_status", "reason"), rows)
+
+    assert StatusChange.objects.filter(request=support_request).count() == len(rows)
+
+
+def test_pk_batches_select_every_id_given():
+    requests = [SupportRequestFactory() for _ in range(5)]
+    ids = [r.pk for r in requests[1:4]] + [np.int64(requests[4].pk)]
+
+    found = set()
+    for batch in bulk.pk_batches(ids):
+        found.update(type(requests[0]).objects.filter(pk__in=batch).values_list("pk", flat=True))
+
+    assert found == {r.pk for r in requests[1:]}
+
+
+def test_int_array_is_one_array_literal_of_integers():
+    assert bulk.int_array([3, np.int64(1), 20]) == "{3,1,20}"
+    assert bulk.int_array([]) == "{}"
+    with pytest.raises(ValueError, match="invalid literal"):
+        bulk.int_array(["1,2"])

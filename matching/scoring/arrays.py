@@ -102,10 +102,16 @@ def grid_distance_km(dx: Value, dy: Value, exact: bool = False) -> Value:
     if not isinstance(dx, np.ndarray) and not isinstance(dy, np.ndarray):
         return math.hypot(dx, dy) / 1000
     if exact:
-        return np.sqrt(dx * dx + dy * dy) / 1000
+        # sqrt(dx² + dy²) / 1000, the same operations in place (a round's matrices).
+        dx, dy = np.asarray(dx, dtype=float), np.asarray(dy, dtype=float)
+        squared = dx * dx
+        squared += dy * dy
+        np.sqrt(squared, out=squared)
+        squared /= 1000
+        return squared
     dx, dy = np.broadcast_arrays(dx, dy)
     hypot = [
         math.nan if math.isnan(x + y) else math.hypot(x, y)
-        for x, y in zip(dx.tolist(), dy.tolist(), strict=True)
+        for x, y in zip(dx.ravel().tolist(), dy.ravel().tolist(), strict=True)
     ]
-    return np.array(hypot, dtype=float) / 1000
+    return np.array(hypot, dtype=float).reshape(dx.shape) / 1000

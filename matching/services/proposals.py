@@ -4,13 +4,13 @@ submitted request's proposals (the per-request worker)."""
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from config.bulk import bulk_insert, pk_batches
+from config.bulk import bulk_insert, insert_values, pk_batches
 from exchange import notifications
 from exchange.constants import LONDON
 from exchange.enums import NotificationKind, RequestStatus
@@ -79,22 +79,84 @@ def _lock_experts(expert_ids: list[int], today: date) -> tuple[dict[int, int], d
     return {pk: cap - loads.get(pk, 0) for pk, cap in capacity.items()}, school_of
 
 
+class NewProposal(NamedTuple):
+    """A proposal to write, as the values of its fields (the others take their defaults)."""
+
+    request_id: int
+    expert_id: int
+    policy_id: int
+    run_id: int | None
+    rank: int
+    score: float
+    delivery_format: str
+    distance_km: float | None
+    breakdown: list[dict[str, Any]]
+    summary: str
+    expires_at: datetime
+    remind_at: datetime
+
+
 def proposals_write(
     *,
     matches: Sequence[scoring.Match],
     policy: MatchingPolicy,
     today: date,
     per_request: dict[int, int],
-    run: MatchingRun | None = None,
     ranked_before: int = 0,
 ) -> list[Proposal]:
     """Creates proposals from ``matches`` (best first), at most ``per_request[id]`` per
     request and never beyond an expert's capacity, ranked after the ``ranked_before``
-    proposals a request already has. Call inside a transaction.
+    proposals a request already has, and returns them. Call inside a transaction.
 
     The experts' rows are locked (in id order, so two writers cannot deadlock) and their
     holds recounted, so a concurrent writer's proposals or accepts are seen.
     """
+    chosen = _proposals_choose(
+        matches=matches,
+        policy=policy,
+        today=today,
+        per_request=per_request,
+        run=None,
+        ranked_before=ranked_before,
+    )
+    created = bulk_insert([Proposal(**proposal._asdict()) for proposal in chosen])
+    _notify_experts(created)
+    return created
+
+
+def proposals_write_rows(
+    *,
+    matches: Sequence[scoring.Match],
+    policy: MatchingPolicy,
+    today: date,
+    run: MatchingRun,
+) -> list[NewProposal]:
+    """``proposals_write`` for a matching round: one proposal per request, written as
+    plain rows (``config.bulk.insert_values``: a round writes thousands, and building a
+    model instance each cost more than writing it). Returns what was written."""
+    chosen = _proposals_choose(
+        matches=matches,
+        policy=policy,
+        today=today,
+        per_request={m.request_id: 1 for m in matches},
+        run=run,
+        ranked_before=0,
+    )
+    insert_values(Proposal, NewProposal._fields, chosen)
+    _notify_experts(chosen)
+    return chosen
+
+
+def _proposals_choose(
+    *,
+    matches: Sequence[scoring.Match],
+    policy: MatchingPolicy,
+    today: date,
+    per_request: dict[int, int],
+    run: MatchingRun | None,
+    ranked_before: int,
+) -> list[NewProposal]:
+    """The proposals to write (``proposals_write``'s rules), under the experts' locks."""
     remaining, school_of = _lock_experts(sorted({m.expert_id for m in matches}), today)
     closed = closed_days_by_school(
         school_ids=set(school_of.values()), start=today, end=today + EXPIRY_LOOKAHEAD
@@ -104,7 +166,8 @@ def proposals_write(
     expiry_for = {days: _expiry(policy, today, days) for days in set(closed.values())}
     wanted = dict(per_request)
     ranks: Counter[int] = Counter(dict.fromkeys(wanted, ranked_before))
-    proposals = []
+    run_id = None if run is None else run.pk
+    chosen = []
     for match in matches:
         if wanted.get(match.request_id, 0) <= 0 or remaining.get(match.expert_id, 0) <= 0:
             continue
@@ -112,13 +175,12 @@ def proposals_write(
         remaining[match.expert_id] -= 1
         ranks[match.request_id] += 1
         expires_at, remind_at = expiry_for[closed[school_of[match.expert_id]]]
-        proposals.append(
-            Proposal(
+        chosen.append(
+            NewProposal(
                 request_id=match.request_id,
                 expert_id=match.expert_id,
-                # Ids, not instances: a related descriptor's checks cost more than the row.
                 policy_id=policy.pk,
-                run_id=None if run is None else run.pk,
+                run_id=run_id,
                 rank=ranks[match.request_id],
                 score=match.score,
                 delivery_format=match.delivery_format,
@@ -129,15 +191,26 @@ def proposals_write(
                 remind_at=remind_at,
             )
         )
-    created = bulk_insert(proposals)
-    _notify_experts(created)
-    return created
+    return chosen
 
 
-def _notify_experts(proposals: Sequence[Proposal]) -> None:
+class _Told(Protocol):
+    """What a proposal's notification reads of it (a ``Proposal`` or a ``NewProposal``)."""
+
+    @property
+    def request_id(self) -> int: ...
+    @property
+    def expert_id(self) -> int: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+def _notify_experts(proposals: Sequence[_Told]) -> None:
     """Tells each proposed expert, in-app and by email (after commit): one notification for
     one proposal, and one digest for an expert a round proposed for several requests."""
-    by_expert: dict[int, list[Proposal]] = {}
+    by_expert: dict[int, list[_Told]] = {}
     for proposal in proposals:
         by_expert.setdefault(proposal.expert_id, []).append(proposal)
     users = dict(ExpertProfile.objects.filter(pk__in=by_expert.keys()).values_list("pk", "user_id"))
@@ -146,7 +219,7 @@ def _notify_experts(proposals: Sequence[Proposal]) -> None:
     )
 
 
-def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notification:
+def _proposal_notification(user_id: int, proposals: Sequence[_Told]) -> Notification:
     # An expert's proposals written together expire together.
     answer_by = f"Please accept or decline by {answer_deadline(proposals[0])}."
     if len(proposals) == 1:
@@ -166,7 +239,7 @@ def _proposal_notification(user_id: int, proposals: Sequence[Proposal]) -> Notif
     )
 
 
-def answer_deadline(proposal: Proposal) -> str:
+def answer_deadline(proposal: _Told) -> str:
     return f"{timezone.localtime(proposal.expires_at, LONDON):%A %d %B at %H:%M}"
 
 

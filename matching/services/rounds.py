@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.bulk import bulk_insert, pk_batches
+from config.bulk import insert_values, pk_batches
 from config.errors import ConflictError
 from config.metrics import MATCHING_ROUND_SECONDS
 from exchange import outbox
@@ -22,7 +22,7 @@ from matching import candidates, scoring, selectors, solver
 from matching.enums import RunStatus, RunTrigger, UnmatchedReason
 from matching.models import MatchingPolicy, MatchingRun, UnmatchedRequest
 from matching.selectors import STALE_RUN, local_today
-from matching.services.proposals import proposals_write
+from matching.services.proposals import proposals_write_rows
 from matching.unmet import unmatched_reason
 
 ROUND_TASK = "matching.run_round"
@@ -237,13 +237,7 @@ def _round_write(
                 if isinstance(result, scoring.Match):
                     matches.append(result)
         with watch.stage("write.proposals"):
-            created = proposals_write(
-                matches=matches,
-                policy=policy,
-                today=today,
-                per_request={m.request_id: 1 for m in matches},
-                run=run,
-            )
+            created = proposals_write_rows(matches=matches, policy=policy, today=today, run=run)
         served = {p.request_id for p in created}
         unmatched = [pk for pk in still_waiting if pk not in served]
         watch.start("write.statuses")
@@ -262,55 +256,24 @@ def _round_write(
             now=now,
         )
         watch.start("write.unmatched")
-        _unmatched_write(run, [_unmatched_reason(run, pk, graph) for pk in unmatched])
+        insert_values(
+            UnmatchedRequest,
+            ("run_id", "request_id", "reason", "explanation"),
+            [(run.pk, pk, *_unmatched_reason(pk, graph)) for pk in unmatched],
+        )
         # The deferred foreign-key checks of every row written run at COMMIT.
         watch.start("write.commit")
     watch.stop()
     return len(served)
 
 
-def _unmatched_write(run: MatchingRun, rows: list[UnmatchedRequest]) -> None:
-    """The round's unmatched rows; on PostgreSQL made by the database in one statement from
-    three arrays (most share their reason and text: a national round leaves ~30,000)."""
-    if connection.vendor != "postgresql":
-        bulk_insert(rows)
-        return
-    quote = connection.ops.quote_name
-    meta = UnmatchedRequest._meta
-    column = {field.name: str(field.column) for field in meta.concrete_fields}
-    columns = ", ".join(quote(column[name]) for name in ("run", "request", "reason", "explanation"))
-    # Names from the model, quoted; every value is a bound parameter.
-    insert = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
-        "SELECT %s, request_id, reason, explanation "
-        "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(request_id, reason, explanation)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            insert,
-            [
-                run.pk,
-                [row.request_id for row in rows],
-                [str(row.reason) for row in rows],
-                [row.explanation for row in rows],
-            ],
-        )
-
-
-def _unmatched_reason(
-    run: MatchingRun, request_id: int, graph: "candidates.CandidateGraph"
-) -> UnmatchedRequest:
+def _unmatched_reason(request_id: int, graph: "candidates.CandidateGraph") -> tuple[str, str]:
+    """Why a request of the round got no proposal: its reason and explanation. Most share
+    them (a national round leaves ~30,000), so they are written as plain values."""
     if request_id in graph.feasible:
-        return UnmatchedRequest(
-            run=run,
-            request_id=request_id,
-            reason=UnmatchedReason.CAPACITY_TAKEN,
-            explanation="Every suitable expert's capacity went to requests that scored higher.",
+        return (
+            UnmatchedReason.CAPACITY_TAKEN,
+            "Every suitable expert's capacity went to requests that scored higher.",
         )
     exclusions = graph.exclusions.get(request_id, Counter())
-    return UnmatchedRequest(
-        run=run,
-        request_id=request_id,
-        reason=unmatched_reason(exclusions),
-        explanation=scoring.describe_exclusions(exclusions),
-    )
+    return unmatched_reason(exclusions), scoring.describe_exclusions(exclusions)

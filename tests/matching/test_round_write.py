@@ -3,13 +3,16 @@ experts are told — one notification a proposal from the per-request path, one 
 expert from a round that proposed them several times."""
 
 import pytest
+from django.db import transaction
 
+from config import bulk
 from exchange.enums import NotificationKind
 from exchange.models import Notification, StatusChange
 from matching import services
 from matching.enums import RunTrigger
-from matching.models import Proposal
+from matching.models import Proposal, UnmatchedRequest
 from tests.matching.test_services import history_of, make_expert, make_request, propose, status_of
+from tests.postgres import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +79,61 @@ def test_one_proposal_is_told_with_its_summary_and_request():
     assert notification.title == "You have been proposed for a support request"
     assert notification.request_id == support_request.pk
     assert notification.body.startswith(proposal.summary)
+
+
+def round_rows(run) -> dict[str, list[tuple]]:
+    """What a round wrote, without ids, run numbers and write times."""
+    return {
+        "proposals": sorted(
+            Proposal.objects.filter(run=run).values_list(
+                "request_id",
+                "expert_id",
+                "policy_id",
+                "status",
+                "rank",
+                "score",
+                "delivery_format",
+                "distance_km",
+                "breakdown",
+                "summary",
+                "expires_at",
+                "remind_at",
+                "reminder_sent_at",
+                "decided_at",
+                "decline_reason",
+            )
+        ),
+        "unmatched": sorted(
+            UnmatchedRequest.objects.filter(run=run).values_list(
+                "request_id", "reason", "explanation"
+            )
+        ),
+        "notifications": sorted(
+            Notification.objects.filter(created_at__gte=run.started_at).values_list(
+                "user_id", "kind", "title", "body", "request_id", "read_at", "emailed_at"
+            )
+        ),
+    }
+
+
+@postgres_only("COPY is PostgreSQL's")
+def test_a_round_writes_the_same_rows_through_copy_as_through_insert(monkeypatch):
+    # Several proposals for one expert (a digest), one each for others, requests nobody
+    # can take (unmatched, two reasons) and one that loses to a better one.
+    make_expert(km=2)
+    make_expert(km=30, sessions_per_month=1)
+    for km in (0, 1, 3, 4, 29, 31):
+        make_request(km=km)
+    make_request(km=400, video_acceptable=False)
+    make_request(km=1, phase="secondary")
+    written = {}
+    for path, copy_from in (("copy", 1), ("insert", 10**9)):
+        monkeypatch.setattr(bulk, "COPY_FROM_ROWS", copy_from)
+        with transaction.atomic():
+            run = services.matching_round_run(trigger=RunTrigger.COMMAND)
+            written[path] = round_rows(run)
+            transaction.set_rollback(True)
+
+    assert written["copy"] == written["insert"]
+    assert len(written["copy"]["proposals"]) >= 3
+    assert {reason for _, reason, _ in written["copy"]["unmatched"]} >= {"too_far"}

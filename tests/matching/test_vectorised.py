@@ -24,6 +24,7 @@ from exchange.enums import (
     RequestFormat,
     Urgency,
 )
+from matching import candidates
 from matching.candidates import SCORED_PER_EDGE, nearest_k, round_candidates
 from matching.scoring import (
     Criterion,
@@ -598,3 +599,45 @@ def test_nearest_k_is_the_head_of_the_ranking_order_by_distance(rows, keep):
     order = sorted(range(len(rows)), key=lambda k: (unknown_last(distance[k]), expert_ids[k]))
     assert set(nearest.tolist()) == set(chosen[order[:keep]].tolist())
     assert nearest.tolist() == sorted(nearest.tolist())
+
+
+@settings(max_examples=100, deadline=None)
+@given(instances(), st.integers(1, 3), st.sampled_from([(1.0,), (2.0, 8.0), (30.0, 60.0)]))
+def test_the_nearest_within_a_radius_are_the_nearest_of_all(instance, per_request, radii_km):
+    # Looking near the school first (many requests at once, in blocks) finds what looking
+    # among every expert finds, whichever radius each request is served at.
+    reqs, exps, policy = instance
+    pool = [e for e in exps if e.remaining > 0]
+    if not pool:
+        return
+    tables = build_tables(reqs, pool, policy, TODAY)
+    ids = np.array([e.id for e in pool], dtype=np.int64)
+    before = {0: np.array([0], dtype=np.int64)}
+
+    near = candidates._nearest(tables, ids, before, per_request, radii_km)
+    everyone = candidates._nearest(tables, ids, before, per_request, ())
+
+    assert [a.tolist() for a in near] == [a.tolist() for a in everyone]
+
+
+def test_blocks_of_schools_find_the_same_nearest_experts_as_one_by_one(monkeypatch):
+    # Schools spread over several blocks, some sharing a location, experts at equal
+    # distances (ties at the cut go to the lower id), one request per school left to the
+    # whole pool (nobody near).
+    monkeypatch.setattr(candidates, "BLOCK_M", 3_000.0)
+    reqs = [
+        request(id=n, easting=400_000 + 1_000 * (n % 9), northing=400_000 + 700 * (n // 3))
+        for n in range(1, 25)
+    ]
+    exps = [
+        expert(id=m, easting=400_000 + 500 * (m % 13), northing=400_000 + 500 * (m % 7))
+        for m in range(1, 60)
+    ] + [expert(id=99, easting=460_000, northing=400_000)]
+    tables = build_tables(reqs, exps, ScoringPolicy(), TODAY)
+    ids = np.array([e.id for e in exps], dtype=np.int64)
+
+    for radii in [(0.6,), (1.5, 4.0), (10.0,)]:
+        near = candidates._nearest(tables, ids, {}, 2, radii)
+        assert [a.tolist() for a in near] == [
+            a.tolist() for a in candidates._nearest(tables, ids, {}, 2, ())
+        ]
