@@ -5,15 +5,18 @@ the ``ARRAY`` subqueries) and compiles it to SQL on every request: for a request
 and the request lists that is about half the CPU the API spends on them. Their SQL has the
 same shape on every request; only the caller's ids, the object's id and the page differ.
 
-``CompiledQuery(build)`` calls ``build(**params)`` once per *shape* with marker values in
-place of the request's (each id a unique negative number, each tuple of ids as many), compiles
-it, and keeps the SQL and where each marker landed among its parameters. Later requests of
-that shape run the same SQL with their own values in those places. The shape is the name of
-each parameter, the length of each tuple and anything else the caller gives as ``shape``
-(what changes the SQL itself: being an admin, a page's bounds). ``rows`` gives what
-``values()`` gives (the same column names, the same converters); ``count`` what ``count()``
-gives. A builder whose SQL holds a marker anywhere but among the parameters (or loses one) is
-refused when it is first compiled, so a query is never run with another request's value.
+``CompiledQuery(build)`` calls ``build(**params)`` once per *shape*, twice, with two sets of
+marker values in place of the request's (each id a number of its own, each tuple of ids as
+many), compiles both, and keeps the SQL and where each marker landed among its parameters.
+Later requests of that shape run the same SQL with their own values in those places. The
+shape is the name of each parameter, the length of each tuple and anything else the caller
+gives as ``shape``; a page's bounds are part of it too. ``rows`` gives what ``values()``
+gives (the same column names, the same converters); ``count`` what ``count()`` gives.
+A builder is refused when it is first compiled if the two SQL texts differ (the SQL depends
+on a value), if the parameters differ anywhere but at a marker, or if a marker is missing
+(dropped, or pasted into the SQL text), so a query is never run with a stale value. A
+builder must not branch on its values: the two probes catch most such builders, not all.
+Parameters are ids (integers) only.
 
 Compiled queries are kept per thread (each thread has its own connection, which the
 compiler holds), at most ``MAX_SHAPES`` shapes each.
