@@ -35,6 +35,25 @@ class CallerScope:
         self.user = user
         self.is_admin = bool(user.is_staff)
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        user_id: int,
+        schools_by_role: dict[str, set[int]],
+        trust_ids: set[int] = frozenset(),  # type: ignore[assignment]
+        local_authority_ids: set[int] = frozenset(),  # type: ignore[assignment]
+    ) -> "CallerScope":
+        """A non-admin scope with these memberships, read from nowhere: for building a query
+        of a scope's shape with stand-in values (``config.compiled``)."""
+        scope = cls(User(pk=user_id, is_staff=False))
+        scope.__dict__["_memberships"] = _Memberships(
+            schools_by_role=schools_by_role,
+            trust_ids=set(trust_ids),
+            local_authority_ids=set(local_authority_ids),
+        )
+        return scope
+
     @cached_property
     def _memberships(self) -> _Memberships:
         memberships = _Memberships()

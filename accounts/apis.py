@@ -1,5 +1,4 @@
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.filters import OrderingFilter
@@ -20,6 +19,7 @@ from accounts.serializers import (
     TokenSerializer,
     TrustSerializer,
 )
+from config.filtering import FilterBackend
 from config.schema import ErrorSerializer, error_response
 from config.throttling import AnonThrottle, AuthThrottle
 
@@ -154,7 +154,7 @@ class MeView(APIView):
 class SchoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = SchoolSerializer
     filterset_class = SchoolFilter
-    filter_backends = [DjangoFilterBackend, SchoolSearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, SchoolSearchFilter, OrderingFilter]
     ordering_fields = ["name", "urn", "town", "postcode"]
     ordering = ["name", "urn"]
     lookup_field = "urn"

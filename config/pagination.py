@@ -35,6 +35,14 @@ def cheap_count(queryset: QuerySet) -> int:
         return int(cursor.fetchone()[0])
 
 
+PAGING_PARAMETERS = frozenset({"page", "page_size"})
+
+
+def only_paging(request: Request) -> bool:
+    """The query string names nothing but the page: no filter, search or ordering applies."""
+    return PAGING_PARAMETERS.issuperset(request.query_params)
+
+
 class CountingPaginator(Paginator):
     """Pages ``object_list`` but counts ``count_from`` (the model queryset, which joins only
     what its filters need, where ``values()`` rows join every related column they read)."""

@@ -29,7 +29,9 @@ Support requests
 Notifications: their own user only.
 """
 
-from django.db.models import Q
+from typing import Any
+
+from django.db.models import Q, QuerySet
 
 from accounts.access import CallerScope
 from accounts.enums import Role
@@ -125,9 +127,15 @@ def request_visibility(scope: CallerScope) -> Q:
     # One id subquery, a UNION of indexed arms: an OR of the arms, with the proposals and
     # sessions as correlated EXISTS, scans every request instead. The membership arms are
     # the ones ``request_overseers`` ORs together.
+    # An arm over no school, trust or authority selects nothing: left out, not compiled.
     members = [
         SupportRequest.objects.filter(arm(scope, ""))
-        for arm in (_school_side, _trusts, _local_authorities)
+        for arm, ids in (
+            (_school_side, schools_acted_for(scope)),
+            (_trusts, scope.trust_ids),
+            (_local_authorities, scope.local_authority_ids),
+        )
+        if ids
     ]
     # Matching's proposals and scheduling's sessions, read through their reverse relations:
     # those apps build on the exchange, so the exchange names their tables only by relation.
@@ -145,6 +153,32 @@ def request_visibility(scope: CallerScope) -> Q:
         for arm in (*members, proposed_to_caller, in_session_with_caller)
     ]
     return Q(pk__in=arms[0].union(*arms[1:]))
+
+
+def request_scope_parameters(scope: CallerScope) -> dict[str, int | tuple[int, ...]]:
+    """What of the caller ``request_visibility`` reads, as a compiled query's parameters
+    (``config.compiled``); none for an admin, who sees every request."""
+    if scope.is_admin:
+        return {}
+    return {
+        "user": scope.user.pk,
+        "schools": tuple(sorted(schools_acted_for(scope))),
+        "trusts": tuple(sorted(scope.trust_ids)),
+        "local_authorities": tuple(sorted(scope.local_authority_ids)),
+    }
+
+
+def visible_requests(**parameters: Any) -> QuerySet[SupportRequest]:
+    """The requests a caller sees, from ``request_scope_parameters`` (or its markers)."""
+    if "user" not in parameters:
+        return SupportRequest.objects.all()
+    scope = CallerScope.of(
+        user_id=parameters["user"],
+        schools_by_role={Role.SENCO: set(parameters["schools"])},
+        trust_ids=set(parameters["trusts"]),
+        local_authority_ids=set(parameters["local_authorities"]),
+    )
+    return SupportRequest.objects.filter(request_visibility(scope))
 
 
 # The pupil free text of a request: what a local-authority officer reads only when shared.

@@ -12,7 +12,7 @@ same JSON for the same rows (``tests/api/test_list_pages.py``).
 """
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, partial
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -20,7 +20,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.access import CallerScope
+from config.compiled import CompiledPage, CompiledQuery
+from config.filtering import BIGINT_MAX, BIGINT_MIN
+from config.pagination import cheap_count
 from config.rows import Computed, Related, Relation, Row, RowRenderer, fill, rows_of
+from exchange import access
 from exchange.access import PUPIL_DETAIL_FIELDS, hides_pupil_details
 from exchange.constants import accepts_work
 from exchange.models import (
@@ -90,6 +94,44 @@ def support_request_rows(queryset: QuerySet[SupportRequest]) -> QuerySet:
     """The filtered, ordered queryset as plain rows (no instances, no prefetches)."""
     columns = (*request_renderer().columns, *REQUEST_SCOPE_COLUMNS)
     return rows_of(queryset, columns, REQUEST_RELATIONS)
+
+
+# The request list's order (the view's default ``ordering``).
+REQUEST_ORDERING = ("-created_at", "-id")
+
+
+def _visible_request_rows(**parameters: Any) -> QuerySet:
+    pk = parameters.pop("pk", None)
+    queryset = access.visible_requests(**parameters)
+    if pk is not None:
+        queryset = queryset.filter(pk=pk)
+    return support_request_rows(queryset.order_by(*REQUEST_ORDERING))
+
+
+_compiled_rows = CompiledQuery(_visible_request_rows)
+_compiled_count = CompiledQuery(access.visible_requests)
+
+
+def request_row(scope: CallerScope, pk: int) -> Row | None:
+    """The row of the request ``pk`` if the caller sees it: ``support_request_rows`` of the
+    caller's requests, as ``retrieve`` reads it, compiled once a shape of scope."""
+    if not BIGINT_MIN <= pk <= BIGINT_MAX:
+        return None  # as the ORM: an id past the column's range matches nothing
+    parameters = access.request_scope_parameters(scope)
+    rows = _compiled_rows.rows({"pk": pk, **parameters})
+    return rows[0] if rows else None
+
+
+def request_page(scope: CallerScope) -> CompiledPage:
+    """The caller's requests in the list's order, as rows to page (``support_request_rows``,
+    no filter): compiled once a shape of scope and page. An admin's count is
+    ``cheap_count``'s (the whole table)."""
+    parameters = access.request_scope_parameters(scope)
+    if scope.is_admin:
+        count = partial(cheap_count, SupportRequest.objects.all())
+    else:
+        count = partial(_compiled_count.count, parameters)
+    return CompiledPage(_compiled_rows, count, parameters)
 
 
 def support_requests(rows: Sequence[Row], scope: CallerScope | None = None) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ def test_a_5xx_is_logged_as_an_error(client_for, caplog, monkeypatch):
     def boom(**_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("exchange.apis.requests.selectors.support_requests_visible_to", boom)
+    monkeypatch.setattr("exchange.apis.requests.caller_scope", boom)
     with caplog.at_level(logging.DEBUG, logger="django.request"):
         response = client_for(UserFactory()).get("/api/v1/requests")
 

@@ -56,7 +56,7 @@ def test_log_lines_of_a_request_carry_its_id(client_for, caplog, monkeypatch):
     def boom(**_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("exchange.apis.requests.selectors.support_requests_visible_to", boom)
+    monkeypatch.setattr("exchange.apis.requests.caller_scope", boom)
     caplog.handler.addFilter(RequestIdFilter())
     with caplog.at_level(logging.WARNING, logger="django.request"):
         # A 5xx is logged by Django itself, after the middleware returned.

@@ -12,14 +12,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import CallerScope, caller_scope
 from accounts.models import School
-from config.pagination import RowsListMixin
+from config.pagination import RowsListMixin, only_paging
 from config.schema import CONFLICT
 from exchange import access, pages, selectors, services
 from exchange.filters import SupportRequestFilter
@@ -56,7 +56,7 @@ class SupportRequestViewSet(
     filterset_class = SupportRequestFilter
     search_fields = ["title"]
     ordering_fields = ["created_at", "urgency", "status_changed_at"]
-    ordering = ["-created_at", "-id"]
+    ordering = list(pages.REQUEST_ORDERING)
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     @cached_property
@@ -73,8 +73,21 @@ class SupportRequestViewSet(
     def render_rows(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         return pages.support_requests(rows, self.scope)
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not only_paging(request):
+            return super().list(request, *args, **kwargs)
+        # No filter, search or ordering: the same rows, from SQL compiled once a shape.
+        page = self.paginator.paginate_queryset(pages.request_page(self.scope), request, self)
+        return self.get_paginated_response(self.render_rows(page))  # type: ignore[arg-type]
+
     def retrieve(self, request: Request, pk: str) -> Response:
-        # As get_object (the filters apply, a bad id is a 404), read as one plain row.
+        # As get_object (the filters apply, a bad id is a 404), read as one plain row; with
+        # no query parameter (nothing to filter) from SQL compiled once a shape.
+        if not request.query_params:
+            row = pages.request_row(self.scope, int(pk))
+            if row is None:
+                raise NotFound()
+            return Response(self.render_rows([row])[0])
         rows = pages.support_request_rows(self.filter_queryset(self.get_queryset()))
         return Response(self.render_rows([get_object_or_404(rows, pk=pk)])[0])
 

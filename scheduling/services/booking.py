@@ -49,18 +49,6 @@ def _accepted_proposal(support_request: SupportRequest, *, lock_expert: bool = F
     return proposal
 
 
-def _accepted_expert(support_request: SupportRequest) -> ExpertProfile:
-    return _accepted_proposal(support_request).expert
-
-
-def _session_format(support_request: SupportRequest) -> str:
-    return (
-        Proposal.objects.filter(request=support_request, status=ProposalStatus.ACCEPTED)
-        .values_list("delivery_format", flat=True)
-        .get()
-    )
-
-
 def slots_offer(
     *, support_request_id: int, by: User | None = None, replace: bool = False
 ) -> list[Session]:
@@ -83,27 +71,34 @@ def slots_offer(
                     details={"current_status": support_request.status},
                 )
             return []
-        expert = _accepted_expert(support_request)
-        # Lock the expert before reading their sessions: see the module docstring.
-        ExpertProfile.objects.select_for_update().get(pk=expert.pk)
+        # Lock the expert before reading their sessions (see the module docstring): in the
+        # same query that reads the accepted proposal, its expert and its format.
+        proposal = _accepted_proposal(support_request, lock_expert=True)
+        expert = proposal.expert
         live_offers = Session.objects.filter(request=support_request, status=SessionStatus.OFFERED)
         if live_offers.exists() and not replace:
             return []
         if replace:
             live_sessions_cancel(live_offers, by=by, reason="The school asked for other times.")
-        offered = _offer_free_times(support_request, expert, now=now, by=by)
+        offered = _offer_free_times(
+            support_request, expert, proposal.delivery_format, now=now, by=by
+        )
         _tell_offered(support_request, expert, offered, replace=replace)
     return offered
 
 
 def _offer_free_times(
-    support_request: SupportRequest, expert: ExpertProfile, *, now: datetime, by: User | None
+    support_request: SupportRequest,
+    expert: ExpertProfile,
+    session_format: str,
+    *,
+    now: datetime,
+    by: User | None,
 ) -> list[Session]:
     """Finds the times (never one the school turned down) and holds them as offers."""
     turned_down = Session.objects.filter(
         request=support_request, status=SessionStatus.CANCELLED, confirmed_at=None
     ).values_list("starts_at", "ends_at")
-    session_format = _session_format(support_request)
     query = selectors.slot_query(
         support_request=support_request,
         expert=expert,

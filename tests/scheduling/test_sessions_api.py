@@ -49,6 +49,21 @@ def free_start(scene, *, days_ahead: int = 0) -> datetime:
 # --- offering and confirming ------------------------------------------------------------------
 
 
+def test_offering_slots_reads_the_accepted_proposal_once_with_the_experts_lock(scene):
+    with CaptureQueriesContext(connection) as queries:
+        offered = offer(scene)
+
+    assert offered
+    assert {session.format for session in offered} == {
+        scene.request.proposals.get(status="accepted").delivery_format
+    }
+    reads = [q["sql"] for q in queries if 'FROM "matching_proposal"' in q["sql"]]
+    assert len(reads) == 1
+    if connection.vendor == "postgresql":
+        assert 'FOR UPDATE OF "exchange_expertprofile"' in reads[0]
+    assert not [q for q in queries if q["sql"].startswith('SELECT "exchange_expertprofile"')]
+
+
 def test_accepting_offers_three_slots_on_different_school_days_inside_availability(
     expert, client_for, django_capture_on_commit_callbacks, eager_tasks
 ):
