@@ -313,6 +313,15 @@ class SupportRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The analytics (insights/selectors/) count submitted requests by need, phase,
+            # status and school: this index answers them without reading the requests
+            # themselves (about 1 kB a row of text, 20 MB for 20,000 requests; 1.5 MB here).
+            models.Index(
+                fields=["submitted_at", "id", "school", "primary_need", "status", "phase"],
+                name="exchange_request_analytics_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(scope=RequestScope.ONE_PUPIL)

@@ -15,26 +15,36 @@ grand total in the corner. Every row and every column of that grid is a *line*: 
    Every published entry is at least ``threshold``, so every complement is.
 3. **Audit**: the two-per-line rule is not enough on its own, because the reader also knows
    bounds (a ``"<5"`` is 0–4, a ``"c"`` count is at least 5): two ``"<5"`` cells in a row
-   whose other cells are published and whose total is 8 are both 4. So each suppressed entry's
-   smallest and largest value consistent with everything published is computed by linear
-   programming (``scipy.optimize.linprog``); an entry whose range is a single value gets the
-   smallest published entry of its row or column suppressed as well.
+   whose other cells are published and whose total is 8 are both 4. So each suppressed entry
+   whose value is pinned down by everything published (its smallest and largest consistent
+   value are the same) gets the smallest published entry of its row or column suppressed as
+   well.
 
 Steps 2 and 3 repeat until nothing changes. Each pass suppresses at least one more entry, so
 it ends; with everything suppressed nothing can be derived.
 
-Why an interval that is not a single point means "not recoverable": the lines of a two-way
-table form a network (totally unimodular) matrix, so with whole-number bounds the extreme
-values are whole numbers too; two different extremes are two different whole-number tables
-that agree with everything published.
+How the audit decides "pinned" without solving anything. With the totals' signs flipped,
+every line of the grid sums to zero, so the grid is a circulation on the bipartite graph of
+its rows and columns (an entry is an edge), published entries fixed and suppressed ones
+within the reader's bounds. Two whole-number tables that agree with everything published
+differ by a circulation, which splits into cycles that each move their entries the way the
+difference does (a conformal decomposition); adding one unit around one of them stays within
+the bounds. So an entry can take another whole-number value exactly when a unit shift
+around a cycle of suppressed entries through it keeps every entry within what a reader knows
+(``_Residual.frees``: a search over the graph's residual arcs), and otherwise its range is a
+single value. That is what linear programming over the same constraints finds (the lines of
+a two-way table form a network matrix, so whole-number bounds give whole-number extremes):
+the tests compare the two on random tables, and ``tests/insights/test_suppression.py``
+keeps the earlier LP-driven audit as a reference the results must equal.
+
+Once an entry is free it stays free: suppressing another entry only adds an unknown whose
+true value is within its bounds, so every table consistent before still is. So each entry is
+proven free once, not again on every pass.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-
-import numpy as np
-from scipy.optimize import linprog
 
 DEFAULT_THRESHOLD = 5
 # CSV: DfE's symbol for "confidential", on every suppressed entry.
@@ -126,7 +136,9 @@ def suppress(
         if value < threshold
     }
     table = SuppressedTable(entries, suppressed, threshold)
-    while _complete_lines(table) or _protect_exposed(table):
+    graph = _Residual(table)
+    settled: set[Entry] = set()  # proven free, or nothing left to hide beside them
+    while _complete_lines(table, graph) or _protect_exposed(table, graph, settled):
         pass
     return table
 
@@ -139,36 +151,40 @@ def lines(rows: int, columns: int) -> Iterator[list[Entry]]:
         yield [(i, j) for i in range(rows + 1)]
 
 
-def _complete_lines(table: SuppressedTable) -> bool:
-    """Step 2: no line with a single suppressed entry. True if anything was added."""
+def _complete_lines(table: SuppressedTable, graph: "_Residual | None" = None) -> bool:
+    """Step 2: no line with a single suppressed entry (the rows in order, then the
+    columns). True if anything was added."""
+    graph = graph or _Residual(table)
     changed = False
-    for line in lines(table.rows, table.columns):
-        if sum(entry in table.suppressed for entry in line) == 1:
-            changed |= _suppress_smallest(table, line)
+    for i in range(table.rows + 1):
+        graph.update()
+        if graph.hidden_in_row[i] == 1:
+            changed |= _suppress_smallest(table, [(i, j) for j in range(table.columns + 1)])
+    for j in range(table.columns + 1):
+        graph.update()
+        if graph.hidden_in_column[j] == 1:
+            changed |= _suppress_smallest(table, [(i, j) for i in range(table.rows + 1)])
+    graph.update()
     return changed
 
 
-def _protect_exposed(table: SuppressedTable) -> bool:
-    """Step 3: one more complement beside the first entry whose value is pinned down.
-
-    Entries that a unit shift around a rectangle visibly frees (``_movable``) are not
-    pinned, so only the others need their range solved; the first pinned entry found is the
-    same as solving every range would find."""
-    by_row: dict[int, list[Entry]] = {}
-    by_column: dict[int, list[Entry]] = {}
-    for hidden in table.suppressed:
-        by_row.setdefault(hidden[0], []).append(hidden)
-        by_column.setdefault(hidden[1], []).append(hidden)
-    for entry in sorted(table.suppressed):
+def _protect_exposed(table: SuppressedTable, graph: "_Residual", settled: set[Entry]) -> bool:
+    """Step 3: one more complement beside the first entry (in order) whose value is pinned
+    down. ``settled`` holds the entries already proven free or with nothing left to hide
+    beside them; both stay so as more entries are suppressed, so they are not looked at
+    again, and the first pinned entry found is the one a full pass would find."""
+    graph.update()
+    for entry in sorted(table.suppressed.keys() - settled):
         i, j = entry
+        if graph.hidden_in_row[i] > table.columns and graph.hidden_in_column[j] > table.rows:
+            settled.add(entry)  # nothing left to hide beside it, pinned or not
+            continue
+        if graph.frees(entry):
+            settled.add(entry)
+            continue
         row = [(i, column) for column in range(table.columns + 1)]
         column = [(r, j) for r in range(table.rows + 1)]
-        if all(e in table.suppressed for e in row + column):
-            continue  # nothing left to hide beside it, pinned or not
-        if _movable(table, entry, by_row, by_column):
-            continue
-        low, high = value_ranges(table, only=entry)[entry]
-        if high - low < 0.5 and _suppress_smallest(table, row + column):
+        if _suppress_smallest(table, row + column):
             return True
     return False
 
@@ -196,97 +212,98 @@ def _sign(table: SuppressedTable, entry: Entry) -> int:
     return (-1 if i == table.rows else 1) * (-1 if j == table.columns else 1)
 
 
-def _movable(
-    table: SuppressedTable,
-    entry: Entry,
-    by_row: dict[int, list[Entry]],
-    by_column: dict[int, list[Entry]],
-) -> bool:
-    """True when the entry can visibly take another value.
+class _Residual:
+    """The suppressed entries as a graph, kept up to date as entries are suppressed (they
+    only ever are added, and an entry's bounds never change): rows and columns are
+    its nodes, and a suppressed entry ``(r, c)`` is an arc ``r → c`` when its signed value can
+    go up by one within what a reader knows of it, an arc ``c → r`` when it can go down.
 
-    The true table agrees with everything published. In the signed grid every line sums to
-    zero, so adding +1 and −1 alternately around a cycle of suppressed entries (a row, a
-    column, a row, … back to the start) keeps every sum; if each entry of the cycle stays
-    within what a reader knows of it, a second whole-number table agrees with everything
-    published and the entry's range is not a single value. The search is a breadth-first
-    walk from the entry's column back to its row, over entries that may move the way the
-    cycle needs (down leaving a column, up leaving a row, or the reverse). A fast,
-    sufficient test; the linear programme decides whatever it does not free."""
-    i, j = entry
-    for step in (1, -1):
-        if not _within(table, entry, step * _sign(table, entry)):
-            continue
+    A unit shift around a cycle of suppressed entries (a row, a column, a row, … back to the
+    start) keeps every line's sum; an entry can move up exactly when such a cycle runs
+    through it: its arc ``i → j`` and a path ``j → … → i`` over the other entries' arcs
+    (down: ``j → i`` and a path ``i → … → j``). The search is breadth-first from column
+    ``j`` to row ``i``, following arcs forward for up and backward for down."""
+
+    def __init__(self, table: SuppressedTable) -> None:
+        self.table = table
+        rows, columns = table.rows + 1, table.columns + 1
+        self.up: set[Entry] = set()
+        self.down: set[Entry] = set()
+        # For a move up: from a column over entries going down, from a row over entries
+        # going up; for a move down, the reverse.
+        self.falls_in_column: list[list[int]] = [[] for _ in range(columns)]
+        self.rises_in_row: list[list[int]] = [[] for _ in range(rows)]
+        self.rises_in_column: list[list[int]] = [[] for _ in range(columns)]
+        self.falls_in_row: list[list[int]] = [[] for _ in range(rows)]
+        self.hidden_in_row = [0] * rows
+        self.hidden_in_column = [0] * columns
+        self.known = 0
+        self.update()
+
+    def update(self) -> None:
+        """Adds the entries suppressed since the last call (a dict keeps their order)."""
+        table = self.table
+        if len(table.suppressed) == self.known:
+            return
+        for entry in list(table.suppressed)[self.known :]:
+            r, c = entry
+            self.hidden_in_row[r] += 1
+            self.hidden_in_column[c] += 1
+            sign = _sign(table, entry)
+            if _within(table, entry, sign):
+                self.up.add(entry)
+                self.rises_in_row[r].append(c)
+                self.rises_in_column[c].append(r)
+            if _within(table, entry, -sign):
+                self.down.add(entry)
+                self.falls_in_column[c].append(r)
+                self.falls_in_row[r].append(c)
+        self.known = len(table.suppressed)
+
+    def frees(self, entry: Entry) -> bool:
+        """True when the entry can take another whole-number value (it is not pinned)."""
+        if entry in self.up and self._cycle(
+            entry, self.falls_in_column, self.rises_in_row, self.down
+        ):
+            return True
+        return entry in self.down and self._cycle(
+            entry, self.rises_in_column, self.falls_in_row, self.up
+        )
+
+    @staticmethod
+    def _cycle(
+        entry: Entry,
+        to_rows: list[list[int]],
+        to_columns: list[list[int]],
+        closing: set[Entry],
+    ) -> bool:
+        """A path from the entry's column to its row over the other entries' arcs
+        (``closing``: the entries whose arc leads from a column to a row). A column is
+        checked for an arc to the entry's row as soon as it is reached."""
+        i, j = entry
         seen_rows: set[int] = set()
         seen_columns = {j}
         frontier = [j]
         while frontier:
             reached: list[int] = []
             for column in frontier:
-                for r, _ in by_column.get(column, ()):
-                    if (
-                        (r, column) == entry
-                        or r in seen_rows
-                        or not _within(table, (r, column), -step * _sign(table, (r, column)))
-                    ):
+                for r in to_rows[column]:
+                    if r in seen_rows or (r == i and column == j):
                         continue
                     if r == i:
                         return True
                     seen_rows.add(r)
-                    for _, c in by_row.get(r, ()):
-                        if c not in seen_columns and _within(
-                            table, (r, c), step * _sign(table, (r, c))
-                        ):
+                    for c in to_columns[r]:
+                        if c not in seen_columns:
+                            if (i, c) in closing:
+                                return True  # c ≠ j, so (i, c) is another entry
                             seen_columns.add(c)
                             reached.append(c)
             frontier = reached
-    return False
+        return False
 
 
 def _within(table: SuppressedTable, entry: Entry, change: int) -> bool:
     low, high = reader_bounds(table, entry)
     value = table.entries[entry[0]][entry[1]] + change
     return value >= low and (high is None or value <= high)
-
-
-def value_ranges(
-    table: SuppressedTable, only: Entry | None = None
-) -> dict[Entry, tuple[float, float]]:
-    """The smallest and largest value of each suppressed entry (or ``only`` that one)
-    consistent with everything published: the lines' sums and the reader's bounds."""
-    unknowns = sorted(table.suppressed)
-    if not unknowns:
-        return {}
-    index = {entry: k for k, entry in enumerate(unknowns)}
-    equations, constants = [], []
-    for line in lines(table.rows, table.columns):
-        coefficients = np.zeros(len(unknowns))
-        constant = 0.0
-        for position, entry in enumerate(line):
-            sign = -1.0 if position == len(line) - 1 else 1.0
-            if entry in index:
-                coefficients[index[entry]] += sign
-            else:
-                constant -= sign * table.entries[entry[0]][entry[1]]
-        if coefficients.any():
-            equations.append(coefficients)
-            constants.append(constant)
-    bounds = [reader_bounds(table, entry) for entry in unknowns]
-    ranges: dict[Entry, tuple[float, float]] = {}
-    for entry, k in index.items():
-        if only is not None and entry != only:
-            continue
-        objective = np.zeros(len(unknowns))
-        objective[k] = 1.0
-        extremes = []
-        for sense in (1.0, -1.0):
-            result = linprog(
-                sense * objective,
-                A_eq=np.array(equations) if equations else None,
-                b_eq=np.array(constants) if equations else None,
-                bounds=bounds,
-                method="highs",
-            )
-            # Unbounded above means "could be anything larger": not pinned down.
-            extremes.append(sense * result.fun if result.status == 0 else float("inf"))
-        ranges[entry] = (extremes[0], extremes[1])
-    return ranges

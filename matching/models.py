@@ -168,6 +168,13 @@ class UnmatchedRequest(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # The analytics' "reason of the latest round" per request: one backward index-only
+            # step (insights/selectors/unmet.py::latest_reason), the reason in the index too.
+            models.Index(
+                fields=["request", "run", "id", "reason"], name="matching_unmatched_latest_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["run", "request"], name="matching_unmatched_once"),
         ]
@@ -210,6 +217,11 @@ class Proposal(models.Model):
         indexes = [
             models.Index(fields=["expert", "status"], name="matching_proposal_expert_idx"),
             models.Index(fields=["status", "expires_at"], name="matching_proposal_expiry_idx"),
+            # The analytics' first proposal per request and proposals by status, read from
+            # the index alone (insights/selectors/flow.py), not the 30 MB of proposals.
+            models.Index(
+                fields=["request", "created_at", "status"], name="matching_proposal_first_idx"
+            ),
         ]
         constraints = [
             # The database's backstop against a redelivered task or a racing round.

@@ -1,13 +1,13 @@
 """Demand: requests submitted, by any two dimensions; and relative to prevalence."""
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 
 from accounts.access import CallerScope
 from exchange.models import SupportRequest
 from insights.filters import AnalyticsFilters
 from insights.models import SenStatistic
 from insights.selectors.common import Figures, scoped_requests
-from insights.selectors.dimensions import counts, grouped, keys, request_dimension
+from insights.selectors.dimensions import counts, each_row, grouped, keys, request_dimension
 from insights.suppression import DEFAULT_THRESHOLD
 from insights.tables import CountTable
 
@@ -26,7 +26,7 @@ def demand_table(
             requests,
             request_dimension(rows),
             request_dimension(columns),
-            Count("pk", distinct=True),
+            each_row(),
         )
     )
     return CountTable.from_groups(

@@ -9,7 +9,7 @@ cells only.
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, Min, OuterRef, QuerySet, Value, When
+from django.db.models import Case, F, Min, QuerySet, Value, When
 
 from accounts.access import CallerScope
 from exchange.enums import RequestStatus
@@ -21,6 +21,7 @@ from insights.selectors.dimensions import (
     Path,
     choice_keys,
     counts,
+    each_row,
     formatter,
     grouped,
     keys,
@@ -48,11 +49,12 @@ SECONDS_PER_DAY = 86400.0
 
 
 def _outcome() -> Case:
-    accepted = StatusChange.objects.filter(
-        request_id=OuterRef("pk"), to_status=RequestStatus.ACCEPTED
-    )
+    # ``IN`` a set, not a correlated ``EXISTS``: the same requests, but PostgreSQL costs an
+    # ``EXISTS`` inside a ``CASE`` as a subquery per row, which put the query over
+    # ``jit_above_cost`` (JIT compiling took longer than the query).
+    accepted = StatusChange.objects.filter(to_status=RequestStatus.ACCEPTED).values("request_id")
     return Case(
-        When(Exists(accepted), then=Value("matched")),
+        When(pk__in=accepted, then=Value("matched")),
         When(status=RequestStatus.UNMATCHED, then=Value("unmatched")),
         When(status=RequestStatus.CANCELLED, then=Value("cancelled")),
         When(status=RequestStatus.CLOSED, then=Value("closed")),
@@ -86,7 +88,7 @@ def flow(
     ``declines`` by their coded reason (``_declines``)."""
     row = request_dimension(rows)
     cohort = SupportRequest.objects.filter(scoped_requests(scope, filters))
-    measure = Count("pk", distinct=True)
+    measure = each_row()
 
     by_outcome = counts(grouped(cohort.annotate(_o=_outcome()), row, Path(F("_o")), measure))
     proposals = Proposal.objects.filter(scoped_requests(scope, filters, "request__"))
@@ -156,7 +158,7 @@ def _declines(
             proposals.filter(status=ProposalStatus.DECLINED),
             Path(F("decline_reason_code")),
             ALL,
-            Count("pk"),
+            each_row(),
         )
     )
     table = CountTable.from_groups(

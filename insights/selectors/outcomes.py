@@ -7,7 +7,6 @@ A review's format is the format of its request's first held session.
 """
 
 from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Cast
 
 from accounts.access import CallerScope
 from insights.filters import AnalyticsFilters
@@ -61,7 +60,9 @@ def outcomes(
         reviews, row, Path(F("_format")), Count("pk", filter=met), Count("pk", filter=~met)
     )
     feedback = Feedback.objects.filter(scoped_requests(scope, filters, "session__request__"))
-    rating = Cast(F("useful") + F("practical") + F("would_recommend"), FloatField()) / 3.0
+    # Whole numbers, summed exactly (a sum of thirds in floats depends on the order the
+    # plan adds them in, which moved a mean across a rounding boundary); divided once below.
+    rating = F("useful") + F("practical") + F("would_recommend")
     feedback_groups = grouped(
         feedback,
         request_dimension(rows, "session__request__"),
@@ -124,7 +125,7 @@ def outcomes(
         figure_grid(
             "mean_rating",
             [feedback_published],
-            lambda i, j: ratio(rating_sums[i][j], answers[i][j], 2),
+            lambda i, j: ratio(rating_sums[i][j], 3 * answers[i][j], 2),
         ),
     ]
     return Figures([reviews_published, goals, feedback_published], figures)
