@@ -170,23 +170,29 @@ def _complete_lines(table: SuppressedTable, graph: "_Residual | None" = None) ->
 
 def _protect_exposed(table: SuppressedTable, graph: "_Residual", settled: set[Entry]) -> bool:
     """Step 3: one more complement beside the first entry (in order) whose value is pinned
-    down. ``settled`` holds the entries already proven free or with nothing left to hide
-    beside them; both stay so as more entries are suppressed, so they are not looked at
-    again, and the first pinned entry found is the one a full pass would find."""
+    down. ``settled`` holds the entries already proven free, which stay so as more entries
+    are suppressed, so they are not looked at again, and the first pinned entry found is the
+    one a full pass would find.
+
+    A pinned entry whose row and column are already all hidden is pinned by published
+    entries further away (``[[0, 0, 0], [0, 1, 0], [0, 5, 1]]``: the published 5 and the
+    totals 6, 6 and 7 leave 1 for the rest, all of it in the middle row and column, so the
+    four corner zeros are known): the smallest published entry of the table goes then."""
     graph.update()
     for entry in sorted(table.suppressed.keys() - settled):
         i, j = entry
-        if graph.hidden_in_row[i] > table.columns and graph.hidden_in_column[j] > table.rows:
-            settled.add(entry)  # nothing left to hide beside it, pinned or not
-            continue
         if graph.frees(entry):
             settled.add(entry)
             continue
         row = [(i, column) for column in range(table.columns + 1)]
         column = [(r, j) for r in range(table.rows + 1)]
-        if _suppress_smallest(table, row + column):
+        if _suppress_smallest(table, row + column) or _suppress_smallest(table, _every(table)):
             return True
     return False
+
+
+def _every(table: SuppressedTable) -> list[Entry]:
+    return [(i, j) for i in range(table.rows + 1) for j in range(table.columns + 1)]
 
 
 def _suppress_smallest(table: SuppressedTable, candidates: list[Entry]) -> bool:
