@@ -189,8 +189,9 @@ def open_instance(
     database_url: str | None, default_url: str, *, bench: str, smoke: bool, rebuild: bool
 ) -> tuple[str, int, int]:
     """What every bench on this instance does first: check wrk and the URL, build the
-    national (or smoke) instance unless it is there, set Django up on it. Gives the URL and
-    the instance's requests and experts."""
+    national (or smoke) instance unless it is there, set Django up on it and bring a reused
+    instance's schema up to this checkout's migrations. Gives the URL and the instance's
+    requests and experts."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
     url = database_url or os.environ.get("BENCH_DATABASE_URL") or default_url
@@ -201,6 +202,9 @@ def open_instance(
         out(f"Building {n_requests:,} requests × {n_experts:,} experts (bench/matching.py) …")
         build_instance(url, n_requests, n_experts)
     setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
     return url, n_requests, n_experts
 
 
