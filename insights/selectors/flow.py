@@ -169,7 +169,7 @@ def _declines(
         [Key("all", "Declined proposals")],
         found,
     )
-    if threshold is not None and table.ok:
+    if threshold is not None:
         total = len(statuses.table.row_keys)
         declined = statuses.value(total, _column(statuses, ProposalStatus.DECLINED))
         if declined is None:
